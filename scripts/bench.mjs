@@ -1,0 +1,52 @@
+// Start-up and scaffold speed against `node -e 0`, timed pair by pair in one run so machine noise hits both sides.
+// Goals (issue 9): scaffold ≤ 1.2×, --help and --version ≤ 1.1× of `node -e 0`, medians of alternating runs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const bin = fileURLToPath(new URL('../bin/create-vault-plugin.cjs', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'cvp-bench-'));
+const env = { ...process.env, NO_COLOR: '1' };
+delete env.CI;
+
+function time(args) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return ms;
+}
+
+const cases = {
+  'node -e 0': () => time(['-e', '0']),
+  scaffold: (i) => time([bin, `p${i}`, '--type', 'secrets', '--yes', '--no-build', '--quiet']),
+  '--help': () => time([bin, '--help']),
+  '--version': () => time([bin, '--version']),
+};
+const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+for (const [name, fn] of Object.entries(cases)) fn(-1 - name.length); // warm the file cache
+for (let i = 0; i < RUNS; i++) for (const [name, fn] of Object.entries(cases)) samples[name].push(fn(i));
+rmSync(work, { recursive: true, force: true });
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const base = median(samples['node -e 0']);
+const goals = { scaffold: 1.2, '--help': 1.1, '--version': 1.1 };
+let failed = false;
+console.log(`${RUNS} alternating runs each, milliseconds`);
+console.log(`${'case'.padEnd(12)} ${'min'.padStart(7)} ${'median'.padStart(7)} ${'max'.padStart(7)}  ratio  goal`);
+for (const [name, xs] of Object.entries(samples)) {
+  const ratio = median(xs) / base;
+  const goal = goals[name];
+  const ok = goal === undefined || ratio <= goal;
+  if (!ok) failed = true;
+  console.log(
+    `${name.padEnd(12)} ${Math.min(...xs).toFixed(1).padStart(7)} ${median(xs).toFixed(1).padStart(7)} ${Math.max(...xs).toFixed(1).padStart(7)}  ${ratio.toFixed(2)}  ${goal ? `≤${goal} ${ok ? 'ok' : 'MISSED'}` : ''}`,
+  );
+}
+process.exit(failed ? 1 : 0);

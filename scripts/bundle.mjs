@@ -1,0 +1,99 @@
+// Bundles the CLI and its runtime dependencies into dist/, so the published package installs with no dependencies.
+// Prompts and child-process code are split into chunks that load only when used, and the templates are precompiled
+// into the bundle (src/precompiled.ts is replaced) so a run reads and compiles no template.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20.19', logLevel: 'warning' };
+
+// The template walk and policy parsing are render.ts's own, loaded from source through a throwaway bundle.
+mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
+const scratch = mkdtempSync(join(root, 'node_modules/.cache/cvp-bundle-'));
+let precompiledModule;
+try {
+  await build({ ...common, entryPoints: [join(root, 'src/render.ts')], outfile: join(scratch, 'render.mjs'), external: ['handlebars'] });
+  const { templateFiles, parseTemplate, TEMPLATES_DIR, readVersions } = await import(pathToFileURL(join(scratch, 'render.mjs')).href);
+  const { default: Handlebars } = await import('handlebars');
+  const byType = {};
+  for (const type of ['auth', 'secrets', 'database']) {
+    byType[type] = templateFiles(TEMPLATES_DIR, type).map(({ path, file }) => {
+      const { policy, body } = parseTemplate(readFileSync(file, 'utf8'));
+      const executable = (statSync(file).mode & 0o111) !== 0;
+      const head = `{path:${JSON.stringify(path)},executable:${executable},policy:${JSON.stringify(policy)}`;
+      return path.endsWith('.hbs')
+        ? `${head},spec:${Handlebars.precompile(body, { noEscape: true, strict: true })}}`
+        : `${head},text:${JSON.stringify(body)}}`;
+    });
+  }
+  precompiledModule = [
+    `export const PRECOMPILED = {${Object.entries(byType).map(([t, list]) => `${t}:[${list.join(',')}]`).join(',')}};`,
+    `export const PRECOMPILED_VERSIONS = ${JSON.stringify(readVersions(TEMPLATES_DIR))};`,
+  ].join('\n');
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+// CommonJS loads faster than ES modules at start-up. Prompts and child-process code are separate files that a run
+// loads only when it needs them (interactive, building); everything else is one file.
+const LAZY = { './prompts.js': './prompts.cjs', execa: './execa.cjs' };
+const cjs = {
+  ...common,
+  absWorkingDir: root,
+  format: 'cjs',
+  minify: true,
+  metafile: true,
+  legalComments: 'none',
+  define: { 'import.meta.url': '__cvpModuleUrl' },
+  banner: { js: "const __cvpModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+const lazyExternals = {
+  name: 'lazy-externals',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\/prompts\.js|execa)$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: LAZY[args.path], external: true } : undefined,
+    );
+  },
+};
+const results = await Promise.all([
+  build({
+    ...cjs,
+    entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli.cjs',
+    plugins: [
+      lazyExternals,
+      {
+        name: 'precompiled-templates',
+        setup(b) {
+          b.onLoad({ filter: /[\\/]src[\\/]precompiled\.ts$/ }, () => ({ contents: precompiledModule, loader: 'js' }));
+          // With every template precompiled, the bundle needs only Handlebars' runtime, not its compiler.
+          b.onResolve({ filter: /^handlebars$/ }, () => ({ path: join(root, 'node_modules/handlebars/dist/cjs/handlebars.runtime.js') }));
+        },
+      },
+    ],
+  }),
+  build({ ...cjs, entryPoints: ['src/prompts.ts'], outfile: 'dist/prompts.cjs' }),
+  build({ ...cjs, entryPoints: ['node_modules/execa/index.js'], outfile: 'dist/execa.cjs' }),
+]);
+const metafile = { inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)) };
+
+// The bundled packages' licenses travel with their code.
+const packages = new Set();
+for (const input of Object.keys(metafile.inputs)) {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (match) packages.add(match[1]);
+}
+const notices = [...packages].sort().map((name) => {
+  const dir = join(root, 'node_modules', name);
+  const { version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+  return `${name}@${version} (${license})\n\n${file ? readFileSync(join(dir, file), 'utf8').trim() : ''}\n`;
+});
+writeFileSync(join(root, 'dist/THIRD_PARTY_LICENSES.txt'), `create-vault-plugin bundles these packages:\n\n${notices.join('\n---\n\n')}`);
+
+// `--help` and `--version` are answered by bin/ without loading the bundle: the help text is rendered here, once.
+const { helpText } = await import(pathToFileURL(join(root, 'dist/cli.cjs')).href);
+writeFileSync(join(root, 'dist/help.txt'), helpText());

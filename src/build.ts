@@ -1,0 +1,142 @@
+// Building a generated plugin exactly as its Makefile does, hashing the binary, and the commands that register and
+// enable it. The commands are pure functions of the answers, the version and the hash.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { CliError, EXIT } from './errors.js';
+import type { Answers } from './schema.js';
+
+export const DEFAULT_PLUGIN_VERSION = 'v0.1.0';
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+export function checkPluginVersion(version: string): string {
+  if (!SEMVER.test(version)) {
+    throw new CliError(
+      `plugin version ${JSON.stringify(version)} is not semantic versioning; use a form such as v0.2.0 or v1.0.0-rc.1`,
+      EXIT.usage,
+      'invalid',
+      'version',
+    );
+  }
+  return version.startsWith('v') ? version : `v${version}`;
+}
+
+const PLUGIN_TYPE = { secrets: 'secret', auth: 'auth', database: 'database' } as const;
+
+export interface PluginCommands {
+  register: string;
+  /** In the order to run them. */
+  enable: string[];
+  /** Example use once enabled; database plugins need a connection, so these carry placeholders to edit. */
+  use: string[];
+}
+
+export interface BuildReport {
+  name: string;
+  type: Answers['type'];
+  pluginType: (typeof PLUGIN_TYPE)[Answers['type']];
+  version: string;
+  binary: string;
+  sha256: string;
+  pluginDirectory: string;
+  devServer: string;
+  commands: PluginCommands;
+}
+
+const EXAMPLE_CONNECTION = {
+  postgres: 'connection_url="postgresql://{{username}}:{{password}}@127.0.0.1:5432/postgres?sslmode=disable" username=postgres password=postgres',
+  mysql: 'connection_url="{{username}}:{{password}}@tcp(127.0.0.1:3306)/" username=root password=secret',
+} as const;
+
+export function pluginCommands(answers: Answers, sha256: string, version: string): PluginCommands {
+  const { name } = answers;
+  const register = `vault plugin register -sha256=${sha256} -command=${name} -version=${version} ${PLUGIN_TYPE[answers.type]} ${name}`;
+  switch (answers.type) {
+    case 'secrets':
+      return {
+        register,
+        enable: [`vault secrets enable -path=${name} -plugin-version=${version} ${name}`],
+        use: [`vault read ${name}/creds/<role>`],
+      };
+    case 'auth':
+      return {
+        register,
+        enable: [`vault auth enable -path=${name} -plugin-version=${version} ${name}`],
+        use: [`vault write auth/${name}/login role=<role> secret=<secret>`],
+      };
+    case 'database':
+      return {
+        register,
+        enable: ['vault secrets enable database'],
+        use: [
+          `vault write database/config/${name} plugin_name=${name} plugin_version=${version} allowed_roles="*" ${EXAMPLE_CONNECTION[answers.dbDriver ?? 'postgres']}`,
+          `vault write database/roles/${name}-role db_name=${name} default_ttl=1h max_ttl=24h`,
+          `vault read database/creds/${name}-role`,
+        ],
+      };
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
+
+/** The `go build` arguments the generated Makefile's `build` target uses; keep the two in step. */
+export function goBuildArgs(answers: Answers, version: string): string[] {
+  return [
+    'build',
+    '-trimpath',
+    '-ldflags',
+    `-s -w -X ${answers.module}.Version=${version}`,
+    '-o',
+    `bin/${answers.name}`,
+    `./cmd/${answers.name}`,
+  ];
+}
+
+export interface BuildOptions {
+  onStep?: (step: string) => void;
+  signal?: AbortSignal;
+  tidy?: boolean;
+}
+
+/** `go mod tidy` then the Makefile's build; a failing Go command becomes exit 1 with its output attached. */
+export async function buildPlugin(directory: string, answers: Answers, version: string, options: BuildOptions = {}): Promise<BuildReport> {
+  const { execa } = await import('execa');
+  const dir = resolve(directory);
+  const env = { ...process.env, CGO_ENABLED: '0' };
+  const steps: Array<[string, string[]]> = [];
+  if (options.tidy !== false) steps.push(['go mod tidy', ['mod', 'tidy']]);
+  steps.push([`go build (${version})`, goBuildArgs(answers, version)]);
+  for (const [label, args] of steps) {
+    options.onStep?.(label);
+    const result = await execa('go', args, { cwd: dir, env, all: true, reject: false, cancelSignal: options.signal, stdin: 'ignore' });
+    if (result.isCanceled) throw new CliError('interrupted', EXIT.interrupted, 'interrupted');
+    if (result.exitCode !== 0) {
+      throw new CliError(`${label} failed in ${dir} (exit ${result.exitCode ?? 'signal'})`, EXIT.failure, 'build-failed', undefined, result.all);
+    }
+  }
+  const binary = join(dir, 'bin', answers.name);
+  const sha256 = await sha256File(binary);
+  const pluginDirectory = join(dir, 'bin');
+  return {
+    name: answers.name,
+    type: answers.type,
+    pluginType: PLUGIN_TYPE[answers.type],
+    version,
+    binary,
+    sha256,
+    pluginDirectory,
+    devServer: `vault server -dev -dev-root-token-id=root -dev-plugin-dir=${pluginDirectory}`,
+    commands: pluginCommands(answers, sha256, version),
+  };
+}

@@ -1,0 +1,119 @@
+// Go-aware helpers: every user value that reaches Go source goes through one of these, so no input can produce
+// code that fails to compile or means something other than the text the user typed.
+
+const GO_KEYWORDS = new Set([
+  'break', 'case', 'chan', 'const', 'continue', 'default', 'defer', 'else', 'fallthrough', 'for', 'func', 'go', 'goto',
+  'if', 'import', 'interface', 'map', 'package', 'range', 'return', 'select', 'struct', 'switch', 'type', 'var',
+]);
+
+// Predeclared identifiers and the package names the generated code imports: a backend package by one of these names
+// would shadow or collide with them in cmd/<name>/main.go or in the package's own files.
+const RESERVED_PACKAGE_NAMES = new Set([
+  'any', 'bool', 'byte', 'comparable', 'complex64', 'complex128', 'error', 'false', 'float32', 'float64', 'int',
+  'int8', 'int16', 'int32', 'int64', 'iota', 'nil', 'rune', 'string', 'true', 'uint', 'uint8', 'uint16', 'uint32',
+  'uint64', 'uintptr', 'append', 'cap', 'clear', 'close', 'complex', 'copy', 'delete', 'imag', 'len', 'make', 'max',
+  'min', 'new', 'panic', 'print', 'println', 'real', 'recover',
+  'main', 'api', 'plugin', 'dbplugin', 'logical', 'framework', 'hclog', 'os', 'context', 'errors', 'fmt', 'strings',
+  'sync', 'time', 'sql', 'testing', 'tokenutil', 'connutil', 'dbutil', 'template', 'credsutil', 'strutil',
+  'policyutil', 'subtle', 'sha256', 'hex', 'rand', 'base64', 'json', 'http', 'net', 'reflect', 'sort', 'version',
+]);
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** Replaces lone UTF-16 surrogates (which have no UTF-8 encoding) with U+FFFD. */
+function wellFormed(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (isHighSurrogate(code) && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
+      out += text[i]! + text[i + 1]!;
+      i++;
+    } else if (isHighSurrogate(code) || isLowSurrogate(code)) {
+      out += '\ufffd';
+    } else {
+      out += text[i]!;
+    }
+  }
+  return out;
+}
+
+// Characters Go source must not carry raw: controls, DEL, C1 controls, the BOM (illegal after the first byte), and
+// line/paragraph separators that editors render as line breaks.
+function needsEscape(cp: number): boolean {
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0xfeff || cp === 0x2028 || cp === 0x2029;
+}
+
+/** A Go interpreted string literal, quotes included, that evaluates to exactly `text`. */
+export function goString(text: string): string {
+  let out = '"';
+  for (const ch of wellFormed(text)) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (needsEscape(cp)) out += cp < 0x80 ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/**
+ * One or more `//` comment lines carrying `text`. Line breaks start a new comment line; characters Go source cannot
+ * hold are shown as their escape, so the comment reads as the user wrote it and can never end early or become a
+ * compiler directive (every line starts with `// `).
+ */
+export function goComment(text: string, indent = ''): string {
+  const lines = wellFormed(text).split(/\r\n|\r|\n/);
+  return lines
+    .map((line) => {
+      let clean = '';
+      for (const ch of line) {
+        const cp = ch.codePointAt(0)!;
+        if (ch === '\t') clean += ch;
+        else if (needsEscape(cp)) clean += cp < 0x80 ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+        else clean += ch;
+      }
+      clean = clean.trimEnd();
+      return clean === '' ? `${indent}//` : `${indent}// ${clean}`;
+    })
+    .join('\n');
+}
+
+function words(text: string): string[] {
+  return text.split(/[^A-Za-z0-9]+/).filter(Boolean);
+}
+
+/** PascalCase identifier from a plugin name: `my-plugin` → `MyPlugin`. Prefixed with `X` if it would start with a digit. */
+export function goPascal(text: string): string {
+  const id = words(text)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+  if (id === '') return 'X';
+  return /^[0-9]/.test(id) ? `X${id}` : id;
+}
+
+/** camelCase identifier from a plugin name: `my-plugin` → `myPlugin`; never a Go keyword. */
+export function goCamel(text: string): string {
+  const pascal = goPascal(text);
+  const id = pascal[0]!.toLowerCase() + pascal.slice(1);
+  return GO_KEYWORDS.has(id) ? `${id}_` : id;
+}
+
+/**
+ * The Go package name for a plugin's backend: the name's letters and digits, lower-cased (`my-plugin` → `myplugin`),
+ * with `suffix` appended when that would be a keyword, a predeclared identifier or a package the code imports.
+ */
+export function goPackageName(name: string, suffix: string): string {
+  const base = words(name).join('').toLowerCase();
+  if (base === '' || /^[0-9]/.test(base)) return `p${base}${suffix}`;
+  if (GO_KEYWORDS.has(base) || RESERVED_PACKAGE_NAMES.has(base)) return `${base}${suffix}`;
+  return base;
+}

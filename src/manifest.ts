@@ -1,0 +1,97 @@
+// `.vault-plugin.json`: what generated the project, from which answers and SDK, and the hash of every generated file.
+// It is the base that `build` and `upgrade` start from.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, EXIT } from './errors.js';
+import type { FilePolicy, RenderedFile, Versions } from './render.js';
+import { FIELDS, checkValue, applies, type Answers } from './schema.js';
+
+export const MANIFEST_FILE = '.vault-plugin.json';
+
+export interface FileRecord {
+  sha256: string;
+  /** Git's blob id of the generated text, so the base of a merge can be read back from the repository. */
+  gitBlob: string;
+  policy: FilePolicy;
+  /** The generated text of a managed file: the base of the next upgrade's three-way merge. */
+  base?: string;
+}
+
+export interface Manifest {
+  generator: { name: string; version: string };
+  answers: Answers;
+  sdk: { module: string; version: string; apiVersion: string };
+  files: Record<string, FileRecord>;
+}
+
+export function sha256Hex(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export function gitBlobId(content: string | Buffer): string {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+export function buildManifest(answers: Answers, files: RenderedFile[], versions: Versions, generatorVersion: string): Manifest {
+  const records: Record<string, FileRecord> = {};
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    records[file.path] = {
+      sha256: sha256Hex(file.content),
+      gitBlob: gitBlobId(file.content),
+      policy: file.policy,
+      ...(file.policy === 'managed' ? { base: file.content } : {}),
+    };
+  }
+  return {
+    generator: { name: 'create-vault-plugin', version: generatorVersion },
+    answers,
+    sdk: { module: 'github.com/hashicorp/vault/sdk', version: versions.sdk, apiVersion: versions.api },
+    files: records,
+  };
+}
+
+export function manifestFile(manifest: Manifest): RenderedFile {
+  return { path: MANIFEST_FILE, content: `${JSON.stringify(manifest, null, 2)}\n`, executable: false, policy: 'managed' };
+}
+
+function malformed(path: string, problem: string): CliError {
+  return new CliError(
+    `${path} is not a usable create-vault-plugin manifest: ${problem}. Restore it from version control, or regenerate the project.`,
+    EXIT.usage,
+    'manifest',
+  );
+}
+
+/** Reads and checks a project's manifest; a missing or malformed one is a usage error that names the file. */
+export function readManifest(directory: string): Manifest {
+  const path = join(directory, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CliError(
+      `no ${MANIFEST_FILE} in ${directory}: this command works on projects made by create-vault-plugin. Run it in the project's root or pass that directory.`,
+      EXIT.usage,
+      'manifest',
+    );
+  }
+  let data: Manifest;
+  try {
+    data = JSON.parse(text) as Manifest;
+  } catch (error) {
+    throw malformed(path, `invalid JSON (${(error as Error).message})`);
+  }
+  if (typeof data !== 'object' || data === null) throw malformed(path, 'not a JSON object');
+  if (typeof data.answers !== 'object' || data.answers === null) throw malformed(path, 'no "answers" object');
+  for (const field of FIELDS) {
+    const value = (data.answers as unknown as Record<string, unknown>)[field.key];
+    if (!applies(field, data.answers)) continue;
+    const problem = checkValue(field, value, { answers: data.answers });
+    if (problem) throw malformed(path, `answers.${field.key} ${problem}`);
+  }
+  if (typeof data.files !== 'object' || data.files === null) throw malformed(path, 'no "files" object');
+  if (typeof data.sdk?.version !== 'string') throw malformed(path, 'no "sdk.version"');
+  return data;
+}

@@ -1,0 +1,16 @@
+// In the bundle this module is replaced by the templates, precompiled at build time (scripts/bundle.mjs), so a run
+// reads no template file and compiles nothing. From source it is empty and templates are read and compiled.
+import type { FilePolicy } from './render.js';
+
+export interface PrecompiledTemplate {
+  /** Template path relative to its layer folder, e.g. `cmd/__name__/main.go.hbs`. */
+  path: string;
+  executable: boolean;
+  policy: FilePolicy;
+  /** A Handlebars template specification, or the raw text of a file that is copied as it is. */
+  spec?: unknown;
+  text?: string;
+}
+
+export const PRECOMPILED: Record<string, PrecompiledTemplate[]> | undefined = undefined;
+export const PRECOMPILED_VERSIONS: { sdk: string; api: string; go: string } | undefined = undefined;

@@ -1,0 +1,256 @@
+// `upgrade`: bring a generated project to this generator's boilerplate and a newer Vault SDK without losing an edit.
+//
+// Managed files are merged three ways: the base is the text the generator wrote last time, which the manifest carries
+// itself (`base`, checked against its sha256), so no old generator and no git history is needed; the user's file is
+// "ours" and the new rendering "theirs". Conflicts are left as standard markers, the run exits 3 and the manifest is
+// not advanced, so running `upgrade` again after resolving them finishes the job. go.mod is never rendered over: the
+// SDK moves with `go get` and `go mod tidy`.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CliError, EXIT } from './errors.js';
+import { buildManifest, manifestFile, readManifest, sha256Hex, type Manifest } from './manifest.js';
+import { TEMPLATES_DIR, readVersions, renderProject, type RenderedFile, type Versions } from './render.js';
+import { writeProject } from './write.js';
+
+export type FileStatus = 'unchanged' | 'updated' | 'added' | 'merged' | 'conflict' | 'skipped' | 'user-owned';
+
+export interface FilePlan {
+  path: string;
+  status: FileStatus;
+  /** The text to write, when the file changes. */
+  content?: string;
+  executable?: boolean;
+  reason?: string;
+}
+
+export interface UpgradeOptions {
+  sdkVersion?: string;
+  include?: string[];
+  allowDirty?: boolean;
+  dryRun?: boolean;
+  generatorVersion: string;
+  onStep?: (step: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface UpgradeReport {
+  directory: string;
+  generator: { from: string; to: string };
+  sdk: { from: string; to: string };
+  files: FilePlan[];
+  conflicts: string[];
+  diff?: string;
+  go?: { ok: boolean; step?: string; output?: string };
+  manifestAdvanced: boolean;
+}
+
+/** Glob with `*` (within a path segment) and `**` (across segments), matched against the whole relative path. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*' && glob[i + 1] === '*') {
+      out += '.*';
+      i++;
+      if (glob[i + 1] === '/') i++;
+    } else if (ch === '*') out += '[^/]*';
+    else if (ch === '?') out += '[^/]';
+    else out += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+async function git(args: string[], cwd: string, input?: string) {
+  const { execa } = await import('execa');
+  return execa('git', args, { cwd, reject: false, input, stripFinalNewline: false });
+}
+
+/** Three-way merge with git's own merge machinery; returns the merged text and whether conflicts remain. */
+export async function mergeThreeWay(base: string, ours: string, theirs: string, path: string): Promise<{ text: string; conflicts: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cvp-merge-'));
+  try {
+    writeFileSync(join(dir, 'ours'), ours);
+    writeFileSync(join(dir, 'base'), base);
+    writeFileSync(join(dir, 'theirs'), theirs);
+    const result = await git(['merge-file', '-p', '-L', `${path} (yours)`, '-L', `${path} (generated before)`, '-L', `${path} (generated now)`, 'ours', 'base', 'theirs'], dir);
+    if (result.exitCode === undefined || result.exitCode < 0 || result.exitCode > 127) {
+      throw new CliError(`git merge-file failed for ${path}: ${result.stderr}`, EXIT.failure, 'merge-failed');
+    }
+    return { text: result.stdout, conflicts: result.exitCode !== 0 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CliError('git is needed to merge your edits with the new boilerplate; install git and run upgrade again', EXIT.failure, 'no-git');
+    }
+    throw error;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function baseText(manifest: Manifest, path: string): string | undefined {
+  const record = manifest.files[path];
+  if (!record?.base) return undefined;
+  return sha256Hex(record.base) === record.sha256 ? record.base : undefined;
+}
+
+/** Decides what happens to each file; pure apart from reading the project and running git merge-file. */
+export async function planUpgrade(directory: string, manifest: Manifest, rendered: RenderedFile[], include: RegExp[]): Promise<FilePlan[]> {
+  const plans: FilePlan[] = [];
+  for (const file of rendered) {
+    const path = join(directory, file.path);
+    const record = manifest.files[file.path];
+    const included = include.some((re) => re.test(file.path));
+    const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (file.policy === 'user' && !included) {
+      plans.push(
+        current === undefined && !record
+          ? { path: file.path, status: 'added', content: file.content, executable: file.executable }
+          : { path: file.path, status: 'user-owned' },
+      );
+      continue;
+    }
+    if (current === undefined) {
+      plans.push(
+        record
+          ? { path: file.path, status: 'skipped', reason: 'deleted in the project; left deleted' }
+          : { path: file.path, status: 'added', content: file.content, executable: file.executable },
+      );
+      continue;
+    }
+    if (current === file.content) {
+      plans.push({ path: file.path, status: 'unchanged' });
+      continue;
+    }
+    if (record && sha256Hex(current) === record.sha256) {
+      plans.push({ path: file.path, status: 'updated', content: file.content, executable: file.executable });
+      continue;
+    }
+    const base = record ? baseText(manifest, file.path) : undefined;
+    if (base === file.content) {
+      plans.push({ path: file.path, status: 'unchanged', reason: 'your edits kept; the boilerplate did not change' });
+      continue;
+    }
+    // Without a base (a file the user owns, brought in with --include), the merge treats everything as both sides' addition.
+    const merged = await mergeThreeWay(base ?? '', current, file.content, file.path);
+    plans.push({ path: file.path, status: merged.conflicts ? 'conflict' : 'merged', content: merged.text, executable: file.executable });
+  }
+  return plans.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+async function resolveSdk(requested: string | undefined, versions: Versions, directory: string): Promise<Versions> {
+  if (!requested) return versions;
+  if (requested !== 'latest') {
+    if (!/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(requested)) {
+      throw new CliError(`--sdk-version ${JSON.stringify(requested)} is not a version; use a tag such as v0.25.1, or latest`, EXIT.usage, 'invalid', 'sdkVersion');
+    }
+    return { ...versions, sdk: requested };
+  }
+  const { execa } = await import('execa');
+  const latest = async (module: string) => {
+    const result = await execa('go', ['list', '-m', '-f', '{{.Version}}', `${module}@latest`], { cwd: directory, reject: false });
+    if (result.exitCode !== 0) throw new CliError(`cannot ask Go for the latest ${module}: ${result.stderr}`, EXIT.failure, 'go-failed');
+    return result.stdout.trim();
+  };
+  return { ...versions, sdk: await latest('github.com/hashicorp/vault/sdk'), api: await latest('github.com/hashicorp/vault/api') };
+}
+
+async function diffFor(directory: string, plans: FilePlan[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'cvp-diff-'));
+  try {
+    let out = '';
+    for (const plan of plans) {
+      if (plan.content === undefined) continue;
+      const before = join(directory, plan.path);
+      const after = join(dir, 'after');
+      writeFileSync(after, plan.content);
+      const result = await git(['diff', '--no-index', '--no-color', existsSync(before) ? before : '/dev/null', after], dir);
+      out += result.stdout.replaceAll(after, `b/${plan.path}`).replaceAll(`a${before}`, `a/${plan.path}`).replaceAll(`b${after}`, `b/${plan.path}`);
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function goSteps(directory: string, versions: Versions, options: UpgradeOptions): Promise<UpgradeReport['go']> {
+  const { execa } = await import('execa');
+  const steps: Array<[string, string[]]> = [
+    [`go get github.com/hashicorp/vault/sdk@${versions.sdk}`, ['get', `github.com/hashicorp/vault/sdk@${versions.sdk}`]],
+    [`go get github.com/hashicorp/vault/api@${versions.api}`, ['get', `github.com/hashicorp/vault/api@${versions.api}`]],
+    ['go mod tidy', ['mod', 'tidy']],
+    ['go build ./...', ['build', './...']],
+    ['go test ./...', ['test', './...']],
+  ];
+  for (const [label, args] of steps) {
+    options.onStep?.(label);
+    const result = await execa('go', args, { cwd: directory, reject: false, all: true, cancelSignal: options.signal, stdin: 'ignore' });
+    if (result.isCanceled) throw new CliError('interrupted', EXIT.interrupted, 'interrupted');
+    if (result.exitCode !== 0) return { ok: false, step: label, output: result.all };
+  }
+  return { ok: true };
+}
+
+async function assertClean(directory: string): Promise<void> {
+  const result = await git(['status', '--porcelain'], directory).catch(() => undefined);
+  if (!result || result.exitCode !== 0) return; // not a git work tree: nothing to compare against
+  if (result.stdout.trim() !== '') {
+    throw new CliError(
+      `${directory} has uncommitted changes; commit or stash them first so the upgrade can be reviewed and undone, or pass --allow-dirty`,
+      EXIT.refused,
+      'dirty-tree',
+    );
+  }
+}
+
+export async function upgradeProject(directoryArg: string, options: UpgradeOptions): Promise<UpgradeReport> {
+  const directory = resolve(directoryArg);
+  const manifest = readManifest(directory);
+  if (!options.allowDirty && !options.dryRun) await assertClean(directory);
+  const versions = await resolveSdk(options.sdkVersion, readVersions(), directory);
+  const rendered = renderProject(manifest.answers, { versions, generatorVersion: options.generatorVersion });
+  const include = (options.include ?? []).map(globToRegExp);
+  const plans = await planUpgrade(directory, manifest, rendered, include);
+  const conflicts = plans.filter((p) => p.status === 'conflict').map((p) => p.path);
+  const report: UpgradeReport = {
+    directory,
+    generator: { from: manifest.generator.version, to: options.generatorVersion },
+    sdk: { from: manifest.sdk.version, to: versions.sdk },
+    files: plans.map(({ content: _content, executable: _executable, ...rest }) => rest),
+    conflicts,
+    manifestAdvanced: false,
+  };
+  if (options.dryRun) {
+    report.diff = await diffFor(directory, plans);
+    return report;
+  }
+  const writes: RenderedFile[] = plans
+    .filter((p) => p.content !== undefined)
+    .map((p) => ({ path: p.path, content: p.content!, executable: Boolean(p.executable), policy: 'managed' }));
+  if (writes.length > 0) writeProject(directory, writes).commit();
+  if (conflicts.length > 0) return report;
+
+  report.go = await goSteps(directory, versions, options);
+  if (!report.go?.ok) return report;
+  // The new base: what the generator wrote now for the files it owns; the user's own files keep their old record.
+  const next = buildManifest(manifest.answers, rendered, versions, options.generatorVersion);
+  for (const plan of plans) {
+    if (plan.status === 'user-owned' && manifest.files[plan.path]) next.files[plan.path] = manifest.files[plan.path]!;
+  }
+  writeProject(directory, [manifestFile(next)]).commit();
+  report.manifestAdvanced = true;
+  return report;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** What the boilerplate changed in generator releases after `from`, newest last (templates/changelog.json). */
+export function changesSince(from: string, templatesDir = TEMPLATES_DIR): string[] {
+  const entries = JSON.parse(readFileSync(join(templatesDir, 'changelog.json'), 'utf8')) as Array<{ version: string; changes: string[] }>;
+  return entries.filter((e) => compareVersions(e.version, from) > 0).flatMap((e) => e.changes.map((c) => `${e.version}: ${c}`));
+}

@@ -1,0 +1,23 @@
+// Go linters at pinned versions, installed through the module proxy once per machine and cached by version.
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { mustRun } from './go.js';
+
+const TOOLS = {
+  staticcheck: { pkg: 'honnef.co/go/tools/cmd/staticcheck', version: 'v0.8.2' },
+  gosec: { pkg: 'github.com/securego/gosec/v2/cmd/gosec', version: 'v2.30.0' },
+} as const;
+
+export const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'create-vault-plugin');
+
+export function goTool(name: keyof typeof TOOLS): string {
+  const { pkg, version } = TOOLS[name];
+  const dir = join(CACHE_DIR, 'tools', `${name}-${version}`);
+  const binary = join(dir, name);
+  if (!existsSync(binary)) {
+    mkdirSync(dir, { recursive: true });
+    mustRun('go', ['install', `${pkg}@${version}`], { env: { GOBIN: dir, CGO_ENABLED: '0' } });
+  }
+  return binary;
+}

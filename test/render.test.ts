@@ -1,0 +1,73 @@
+import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { outputPath, renderProject } from '../src/render.js';
+import type { Answers } from '../src/schema.js';
+import { removeDir, tempDir } from './helpers/go.js';
+
+const answers: Answers = {
+  type: 'secrets',
+  name: 'demo',
+  module: 'example.com/demo',
+  description: 'Says "hi" with {{braces}}',
+  storage: 'persistent',
+  dbDriver: null,
+  license: 'MPL-2.0',
+};
+const versions = { sdk: 'v0.1.0', api: 'v1.0.0', go: '1.25' };
+
+describe('outputPath', () => {
+  it('substitutes the name, turns a leading underscore into a dot and drops .hbs', () => {
+    expect(outputPath('cmd/__name__/main.go.hbs', { name: 'demo' })).toBe('cmd/demo/main.go');
+    expect(outputPath('_github/workflows/ci.yml.hbs', { name: 'demo' })).toBe('.github/workflows/ci.yml');
+    expect(outputPath('_gitignore', { name: 'demo' })).toBe('.gitignore');
+    expect(outputPath('path_roles.go', { name: 'demo' })).toBe('path_roles.go');
+  });
+});
+
+describe('renderProject with a fixture template folder', () => {
+  const dir = tempDir('templates');
+  afterAll(() => removeDir(dir));
+  const put = (path: string, body: string, mode = 0o644) => {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), body);
+    chmodSync(join(dir, path), mode);
+  };
+  put('shared/README.md.hbs', 'shared readme\n');
+  put('shared/only-shared.txt', 'copied {{verbatim}}\n');
+  put('shared/run.sh', '#!/bin/sh\n', 0o755);
+  put('secrets/README.md.hbs', '{{!-- policy: managed --}}\n# {{name}}\n\n{{description}}\n');
+  put('secrets/doc.go.hbs', '{{goComment description}}\npackage {{pkg}}\n\nconst d = {{goString description}}\n');
+  put('secrets/optional.txt.hbs', '{{#if transient}}\nonly when transient\n{{/if}}\n');
+  const files = renderProject(answers, { versions, generatorVersion: '0.0.0', templatesDir: dir });
+  const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
+
+  it('lets a type-specific file replace a shared one with the same path', () => {
+    expect(byPath['README.md']!.content).toBe('# demo\n\nSays "hi" with {{braces}}\n');
+  });
+
+  it('records the policy mark and strips it from the output', () => {
+    expect(byPath['README.md']!.policy).toBe('managed');
+    expect(byPath['doc.go']!.policy).toBe('user');
+  });
+
+  it('copies files without .hbs byte for byte and keeps the executable bit', () => {
+    expect(byPath['only-shared.txt']!.content).toBe('copied {{verbatim}}\n');
+    expect(byPath['run.sh']!.executable).toBe(true);
+  });
+
+  it('passes user text into Go only through the Go helpers', () => {
+    expect(byPath['doc.go']!.content).toBe('// Says "hi" with {{braces}}\npackage demo\n\nconst d = "Says \\"hi\\" with {{braces}}"\n');
+  });
+
+  it('omits a template that renders to whitespace', () => {
+    expect(byPath['optional.txt']).toBeUndefined();
+    const transient = renderProject({ ...answers, storage: 'transient' }, { versions, generatorVersion: '0.0.0', templatesDir: dir });
+    expect(transient.find((f) => f.path === 'optional.txt')?.content).toBe('only when transient\n');
+  });
+
+  it('fails on a variable the context does not have instead of rendering nothing', () => {
+    put('auth/bad.txt.hbs', '{{nosuchvariable}}\n');
+    expect(() => renderProject({ ...answers, type: 'auth' }, { versions, generatorVersion: '0.0.0', templatesDir: dir })).toThrow(/nosuchvariable/);
+  });
+});
