@@ -8,6 +8,7 @@ need_apt=()
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc) # go test -race needs cgo
+command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client) # the end-to-end database test logs in as the issued user
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${need_apt[*]}"
   apt-get update -qq
@@ -23,6 +24,11 @@ npm ci --no-audit --no-fund --loglevel=error
 echo "==> type-checking"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p tsconfig.test.json
+
+# The real Vault server the end-to-end tests run: built from its Go module once per machine (a cold build takes
+# 10 to 20 minutes on two cores and prints a progress line every 30 s), then cached by version.
+echo "==> building the test server (cached after the first time)"
+bash test/e2e/server/build.sh >/dev/null
 
 echo "==> running the tests"
 npx vitest run "$@"
