@@ -1,12 +1,13 @@
-// Go linters at pinned versions, installed through the module proxy once per machine and cached by version.
+// Go linters at pinned versions (the same the generated Makefile runs), installed through the module proxy once per machine and cached by version.
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mustRun } from './go.js';
 
-const TOOLS = {
+export const TOOLS = {
   staticcheck: { pkg: 'honnef.co/go/tools/cmd/staticcheck', version: 'v0.8.2' },
   gosec: { pkg: 'github.com/securego/gosec/v2/cmd/gosec', version: 'v2.30.0' },
+  'golangci-lint': { pkg: 'github.com/golangci/golangci-lint/v2/cmd/golangci-lint', version: 'v2.15.0' },
 } as const;
 
 export const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'create-vault-plugin');
