@@ -83,6 +83,11 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Where the build puts the binary: the project's bin/, as the generated Makefile does. */
+export function binDirectory(project: string): string {
+  return join(project, 'bin');
+}
+
 export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir && existsSync(join(dir, command))) return join(dir, command);
@@ -125,9 +130,9 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
       throw new CliError(`${label} failed in ${dir} (exit ${result.exitCode ?? 'signal'})`, EXIT.failure, 'build-failed', undefined, result.all);
     }
   }
-  const binary = join(dir, 'bin', answers.name);
+  const binary = join(binDirectory(dir), answers.name);
   const sha256 = await sha256File(binary);
-  const pluginDirectory = join(dir, 'bin');
+  const pluginDirectory = binDirectory(dir);
   return {
     name: answers.name,
     type: answers.type,

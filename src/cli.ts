@@ -2,7 +2,7 @@
 import { relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
-import { DEFAULT_PLUGIN_VERSION, buildPlugin, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
+import { DEFAULT_PLUGIN_VERSION, binDirectory, buildPlugin, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
 import { CliError, EXIT } from './errors.js';
 import { buildManifest, manifestFile, readManifest } from './manifest.js';
 import { PACKAGE_VERSION } from './paths.js';
@@ -182,6 +182,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   if (options.build && findOnPath('go')) {
     try {
       interrupts.busy = true;
+      transaction.track(binDirectory(target));
       report = await buildPlugin(target, answers, pluginVersion, {
         signal: interrupts.controller.signal,
         onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),

@@ -3,8 +3,10 @@
 // Managed files are merged three ways: the base is the text the generator wrote last time, which the manifest carries
 // itself (`base`, checked against its sha256), so no old generator and no git history is needed; the user's file is
 // "ours" and the new rendering "theirs". Conflicts are left as standard markers, the run exits 3 and the manifest is
-// not advanced, so running `upgrade` again after resolving them finishes the job. go.mod is never rendered over: the
-// SDK moves with `go get` and `go mod tidy`.
+// not advanced; the generated text of each conflicted file is kept in .vault-plugin.upgrade.json, so running
+// `upgrade` again after resolving them takes the resolution as it stands (merged against that text, not the old base,
+// which would raise the same conflict again) and finishes the job. go.mod is never rendered over: the SDK moves with
+// `go get` and `go mod tidy`.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -94,8 +96,35 @@ function baseText(manifest: Manifest, path: string): string | undefined {
   return sha256Hex(record.base) === record.sha256 ? record.base : undefined;
 }
 
+/** Left by a run that ended in conflicts: for each conflicted file, the text the generator wrote as "theirs". */
+export const PENDING_FILE = '.vault-plugin.upgrade.json';
+
+interface Pending {
+  files: Record<string, string>;
+}
+
+function readPending(directory: string): Pending | undefined {
+  const path = join(directory, PENDING_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    const pending = JSON.parse(readFileSync(path, 'utf8')) as Pending;
+    if (pending && typeof pending.files === 'object') return pending;
+  } catch {
+    // fall through
+  }
+  throw new CliError(`${path} is not a usable pending-upgrade record; delete it and run upgrade again`, EXIT.usage, 'invalid-pending');
+}
+
+const CONFLICT_MARKERS = /^(<{7}|>{7}) |^={7}$/m;
+
 /** Decides what happens to each file; pure apart from reading the project and running git merge-file. */
-export async function planUpgrade(directory: string, manifest: Manifest, rendered: RenderedFile[], include: RegExp[]): Promise<FilePlan[]> {
+export async function planUpgrade(
+  directory: string,
+  manifest: Manifest,
+  rendered: RenderedFile[],
+  include: RegExp[],
+  pending: Pending | undefined = undefined,
+): Promise<FilePlan[]> {
   const plans: FilePlan[] = [];
   for (const file of rendered) {
     const path = join(directory, file.path);
@@ -126,7 +155,13 @@ export async function planUpgrade(directory: string, manifest: Manifest, rendere
       plans.push({ path: file.path, status: 'updated', content: file.content, executable: file.executable });
       continue;
     }
-    const base = record ? baseText(manifest, file.path) : undefined;
+    const earlier = pending?.files[file.path];
+    if (earlier !== undefined && CONFLICT_MARKERS.test(current)) {
+      plans.push({ path: file.path, status: 'conflict', reason: 'still has conflict markers from the last upgrade; resolve them first' });
+      continue;
+    }
+    // After a conflicted run, the user's resolution already holds that run's generated text: merge against it.
+    const base = earlier ?? (record ? baseText(manifest, file.path) : undefined);
     if (base === file.content) {
       plans.push({ path: file.path, status: 'unchanged', reason: 'your edits kept; the boilerplate did not change' });
       continue;
@@ -210,7 +245,8 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
   const versions = await resolveSdk(options.sdkVersion, readVersions(), directory);
   const rendered = renderProject(manifest.answers, { versions, generatorVersion: options.generatorVersion });
   const include = (options.include ?? []).map(globToRegExp);
-  const plans = await planUpgrade(directory, manifest, rendered, include);
+  const pending = readPending(directory);
+  const plans = await planUpgrade(directory, manifest, rendered, include, pending);
   const conflicts = plans.filter((p) => p.status === 'conflict').map((p) => p.path);
   const report: UpgradeReport = {
     directory,
@@ -227,6 +263,11 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
   const writes: RenderedFile[] = plans
     .filter((p) => p.content !== undefined)
     .map((p) => ({ path: p.path, content: p.content!, executable: Boolean(p.executable), policy: 'managed' }));
+  if (conflicts.length > 0) {
+    const record: Pending = { files: {} };
+    for (const path of conflicts) record.files[path] = rendered.find((f) => f.path === path)!.content;
+    writes.push({ path: PENDING_FILE, content: `${JSON.stringify(record, null, 2)}\n`, executable: false, policy: 'managed' });
+  }
   if (writes.length > 0) writeProject(directory, writes).commit();
   if (conflicts.length > 0) return report;
 
@@ -238,6 +279,7 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     if (plan.status === 'user-owned' && manifest.files[plan.path]) next.files[plan.path] = manifest.files[plan.path]!;
   }
   writeProject(directory, [manifestFile(next)]).commit();
+  rmSync(join(directory, PENDING_FILE), { force: true });
   report.manifestAdvanced = true;
   return report;
 }

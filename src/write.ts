@@ -32,6 +32,7 @@ export function existingFiles(target: string, files: RenderedFile[]): string[] {
 
 export class Transaction {
   private committed = false;
+  private readonly laterPaths: string[] = [];
   constructor(
     private readonly staging: string,
     private readonly createdRoot: string | undefined,
@@ -40,9 +41,18 @@ export class Transaction {
     private readonly createdDirs: string[],
   ) {}
 
+  /**
+   * Declares a path that a later step of the run (the build's bin/) may create: if it does not exist now, rollback
+   * removes it too.
+   */
+  track(path: string): void {
+    if (!existsSync(path)) this.laterPaths.push(path);
+  }
+
   /** Undoes the write: a directory the run created is removed; files that existed get their old bytes back. */
   rollback(): void {
     if (this.committed) return;
+    for (const path of this.laterPaths) rmSync(path, { recursive: true, force: true });
     if (this.createdRoot) {
       rmSync(this.createdRoot, { recursive: true, force: true });
     } else {

@@ -43,6 +43,21 @@ describe('writeProject', () => {
     expect(readdirSync(target).sort()).toEqual(['go.mod', 'notes.txt']);
   });
 
+  it('removes on rollback what a later step created at a tracked path, and keeps a tracked path that existed', () => {
+    const target = join(root, 'tracked');
+    mkdirSync(join(target, 'dist'), { recursive: true });
+    writeFileSync(join(target, 'dist', 'old'), 'mine\n');
+    const transaction = writeProject(target, files);
+    transaction.track(join(target, 'bin'));
+    transaction.track(join(target, 'dist'));
+    mkdirSync(join(target, 'bin'));
+    writeFileSync(join(target, 'bin', 'x'), 'built\n');
+    writeFileSync(join(target, 'dist', 'new'), 'built\n');
+    transaction.rollback();
+    expect(readdirSync(target).sort()).toEqual(['dist']);
+    expect(readdirSync(join(target, 'dist'))).toEqual(['new', 'old']);
+  });
+
   it('keeps files the plan does not name when writing into an existing directory', () => {
     const target = join(root, 'forced');
     mkdirSync(target);

@@ -1,0 +1,95 @@
+// The interactive flow in a real terminal: tmux runs the CLI in a pseudo-terminal, keys are typed into it and the
+// screen is read back.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeDir, run, tempDir } from './helpers/go.js';
+import { BIN } from './helpers/scaffold.js';
+
+const root = tempDir('tty');
+const sessions: string[] = [];
+afterAll(() => {
+  for (const s of sessions) run('tmux', ['kill-session', '-t', s]);
+  removeDir(root);
+});
+
+function start(name: string, args: string[]): { session: string; exitFile: string } {
+  const session = `cvp-${process.pid}-${name}`;
+  const exitFile = join(root, `${name}.exit`);
+  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  // CI would switch prompts off: the terminal session must look like a developer's.
+  const command = `cd '${root}' && env -u CI NO_COLOR=1 ${quoted}; echo $? > '${exitFile}'; sleep 30`;
+  const result = run('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '40', command]);
+  expect(result.code, result.stderr).toBe(0);
+  sessions.push(session);
+  return { session, exitFile };
+}
+
+const screen = (session: string) => run('tmux', ['capture-pane', '-p', '-t', session]).stdout;
+
+async function waitFor(session: string, text: string | RegExp, timeout = 15_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const shown = screen(session);
+    if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) return shown;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}; the screen shows:\n${shown}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function exitCode(exitFile: string, timeout = 15_000): Promise<number> {
+  const deadline = Date.now() + timeout;
+  while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8').trim() === '') {
+    if (Date.now() > deadline) throw new Error('the CLI did not exit');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Number(readFileSync(exitFile, 'utf8').trim());
+}
+
+const keys = (session: string, ...k: string[]) => run('tmux', ['send-keys', '-t', session, ...k]);
+
+describe('in a terminal', () => {
+  it('asks every question, re-asks an invalid answer, and writes the project', async () => {
+    const { session, exitFile } = start('answers', ['vault-plugin-auth-demo', '--no-build']);
+    await waitFor(session, 'Which kind of plugin?');
+    keys(session, 'Down', 'Enter'); // secrets → auth
+    await waitFor(session, "Plugin name in Vault's catalog");
+    for (let i = 0; i < 10; i++) keys(session, 'BSpace');
+    keys(session, '-l', 'Bad Name');
+    keys(session, 'Enter');
+    await waitFor(session, 'lowercase letters, digits and single dashes');
+    for (let i = 0; i < 10; i++) keys(session, 'BSpace');
+    keys(session, '-l', 'okta');
+    keys(session, 'Enter');
+    await waitFor(session, 'Go module path');
+    keys(session, 'Enter');
+    await waitFor(session, 'One-line description');
+    keys(session, 'Enter');
+    await waitFor(session, 'Where does the plugin keep');
+    keys(session, 'Down', 'Enter'); // transient
+    await waitFor(session, 'License of the generated project');
+    keys(session, 'Enter');
+    expect(await exitCode(exitFile)).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(root, 'vault-plugin-auth-demo', '.vault-plugin.json'), 'utf8')) as {
+      answers: Record<string, unknown>;
+    };
+    expect(manifest.answers).toMatchObject({
+      type: 'auth',
+      name: 'okta',
+      module: 'github.com/example/vault-plugin-auth-okta',
+      storage: 'transient',
+      license: 'MPL-2.0',
+    });
+  }, 60_000);
+
+  it('exits 130 on Ctrl-C at a prompt and leaves nothing behind', async () => {
+    const before = readdirSync(root).filter((e) => !e.endsWith('.exit')).sort();
+    const { session, exitFile } = start('cancel', ['cancelled-project', '--no-build']);
+    await waitFor(session, 'Which kind of plugin?');
+    keys(session, 'Down', 'Enter');
+    await waitFor(session, "Plugin name in Vault's catalog");
+    keys(session, 'C-c');
+    expect(await exitCode(exitFile)).toBe(130);
+    expect(readdirSync(root).filter((e) => !e.endsWith('.exit')).sort()).toEqual(before);
+  }, 60_000);
+});

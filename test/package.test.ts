@@ -1,0 +1,42 @@
+// The published artifact, not the source tree: pack it, install the tarball offline into an empty project, scaffold
+// with its bin and build the result with Go.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mustRun, removeDir, tempDir } from './helpers/go.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const work = tempDir('package');
+afterAll(() => removeDir(work));
+
+describe('the packed package', () => {
+  let tarball: string;
+
+  it('is one tarball of at most 300 KB with no runtime dependencies and only what a user needs', () => {
+    const out = mustRun('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: { npm_config_loglevel: 'error' } });
+    const [info] = JSON.parse(out) as Array<{ filename: string; size: number; files: Array<{ path: string }> }>;
+    tarball = join(work, info!.filename);
+    expect(statSync(tarball).size).toBeLessThanOrEqual(300 * 1024);
+    const tops = new Set(info!.files.map((f) => f.path.split('/')[0]));
+    expect([...tops].sort()).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'templates']);
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest.dependencies).toBeUndefined();
+  }, 120_000);
+
+  it('is clean by publint', () => {
+    const out = mustRun(process.execPath, [join(ROOT, 'node_modules/publint/src/cli.js'), '--strict'], { cwd: ROOT });
+    expect(out).not.toMatch(/Errors:|Warnings:/);
+  }, 120_000);
+
+  it('installs offline from the tarball alone and scaffolds a secrets engine that Go builds', () => {
+    const project = join(work, 'consumer');
+    mustRun('mkdir', ['-p', project]);
+    writeFileSync(join(project, 'package.json'), '{ "name": "consumer", "private": true }\n');
+    mustRun('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, env: { npm_config_loglevel: 'error' } });
+    expect(readdirSync(join(project, 'node_modules')).filter((e) => !e.startsWith('.'))).toEqual(['create-vault-plugin']);
+    const bin = join(project, 'node_modules/.bin/create-vault-plugin');
+    mustRun(bin, ['demo', '--type', 'secrets', '--yes', '--no-build'], { cwd: project });
+    mustRun('go', ['build', './...'], { cwd: join(project, 'demo'), env: { CGO_ENABLED: '0' } });
+  }, 600_000);
+});
