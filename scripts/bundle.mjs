@@ -1,8 +1,9 @@
 // Bundles the CLI and its runtime dependencies into dist/, so the published package installs with no dependencies.
-// Prompts and child-process code are split into chunks that load only when used, and the templates are precompiled
-// into the bundle (src/precompiled.ts is replaced) so a run reads and compiles no template.
+// Prompts and child-process code are split into chunks that load only when used, and the Handlebars templates are
+// precompiled into the bundle (src/precompiled.ts is replaced) so a run compiles nothing. Files copied as they are
+// (go.sum, .gitignore) stay files under templates/, read when rendered; the .hbs sources are not packed.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -25,7 +26,7 @@ try {
       const head = `{path:${JSON.stringify(path)},executable:${executable},policy:${JSON.stringify(policy)}`;
       return path.endsWith('.hbs')
         ? `${head},spec:${Handlebars.precompile(body, { noEscape: true, strict: true })}}`
-        : `${head},text:${JSON.stringify(body)}}`;
+        : `${head},file:${JSON.stringify(relative(TEMPLATES_DIR, file).split('\\').join('/'))}}`;
     });
   }
   precompiledModule = [

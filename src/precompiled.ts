@@ -7,9 +7,9 @@ export interface PrecompiledTemplate {
   path: string;
   executable: boolean;
   policy: FilePolicy;
-  /** A Handlebars template specification, or the raw text of a file that is copied as it is. */
+  /** A Handlebars template specification, or (for a file copied as it is) its path under the templates folder. */
   spec?: unknown;
-  text?: string;
+  file?: string;
 }
 
 export const PRECOMPILED: Record<string, PrecompiledTemplate[]> | undefined = undefined;

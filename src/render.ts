@@ -136,7 +136,7 @@ function loadTemplates(templatesDir: string, type: Answers['type']): TemplateSou
     const hb = engine();
     sources = precompiled.map((t) => ({
       path: t.path,
-      body: t.text ?? '',
+      body: t.file === undefined ? '' : parseTemplate(readFileSync(join(templatesDir, t.file), 'utf8')).body,
       executable: t.executable,
       policy: t.policy,
       template: t.spec === undefined ? undefined : hb.template(t.spec as TemplateSpecification),

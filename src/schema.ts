@@ -72,7 +72,7 @@ export function nameFromDirectory(directory: string): string {
 }
 
 // Go's module.CheckPath rules (golang.org/x/mod/module), restated: the first element is a host-like name with a dot,
-// elements use letters, digits and -._~, never start or end with a dot (nor, for the go command, start with a dash), and none is a Windows reserved name.
+// elements use letters, digits and -._~, never start or end with a dot (nor, for the go command, start with - or ~), and none is a Windows reserved name.
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 
 export function validateModulePath(value: string): string | undefined {
@@ -83,8 +83,9 @@ export function validateModulePath(value: string): string | undefined {
     if (element === '') return `has an empty path element in "${value}"; use single slashes and no leading or trailing slash`;
     if (!/^[A-Za-z0-9._~-]+$/.test(element)) return `has element "${element}" with characters Go does not allow; use letters, digits and -._~`;
     if (element.startsWith('.') || element.endsWith('.')) return `has element "${element}" starting or ending with a dot`;
-    // The go command refuses to build a package whose directory name starts with a dash (it would read as a flag).
-    if (element.startsWith('-')) return `has element "${element}" starting with a dash, which the go command refuses to build`;
+    // The go command refuses to build a package whose name starts with anything but a letter, digit, dot or underscore
+    // (it could read as a flag or a response file), so -x and ~x can never be a package's last element.
+    if (/^[-~]/.test(element)) return `has element "${element}" starting with "${element[0]}", which the go command refuses to build; start it with a letter or digit`;
     if (WINDOWS_RESERVED.test(element)) return `has element "${element}", a reserved file name on Windows`;
     if (/~[0-9]+$/.test(element.split('.')[0]!)) return `has element "${element}", which looks like a Windows short name`;
   }

@@ -20,6 +20,9 @@ describe('the packed package', () => {
     expect(statSync(tarball).size).toBeLessThanOrEqual(300 * 1024);
     const tops = new Set(info!.files.map((f) => f.path.split('/')[0]));
     expect([...tops].sort()).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'templates']);
+    // Handlebars sources ship precompiled in dist/; only files copied as they are ship under templates/.
+    expect(info!.files.filter((f) => f.path.endsWith('.hbs'))).toEqual([]);
+    expect(info!.files.map((f) => f.path)).toContain('templates/secrets/go.sum');
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
   }, 120_000);

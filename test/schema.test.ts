@@ -37,8 +37,9 @@ describe('module paths', () => {
     ['GitHub.com/x', /lowercase/],
     ['github.com/x/"quote', /characters/],
     ['github.com/x/v1', /v2 or higher/],
-    ['jonep.io/__-Hv.2/--.ed', /starting with a dash/],
-    ['-github.com/x', /starting with a dash/],
+    ['jonep.io/__-Hv.2/--.ed', /starting with "-"/],
+    ['ref.io/9J32j8Z/~U~', /starting with "~"/],
+    ['-github.com/x', /starting with "-"/],
   ])('rejects %j', (path, message) => {
     expect(validateModulePath(path)).toMatch(message);
   });
