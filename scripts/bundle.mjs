@@ -1,11 +1,12 @@
 // Bundles the CLI and its runtime dependencies into dist/, so the published package installs with no dependencies.
 // Prompts and child-process code are split into chunks that load only when used, and the Handlebars templates are
-// precompiled into the bundle (src/precompiled.ts is replaced) so a run compiles nothing. Files copied as they are
+// precompiled into one chunk per plugin type (src/precompiled.ts is replaced by their loader) so a run compiles
+// nothing and parses only the templates of the type it renders. Files copied as they are
 // (go.sum, .gitignore) stay files under templates/, read when rendered; the .hbs sources are not packed.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20.19', logLevel: 'warning' };
@@ -14,6 +15,7 @@ const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20.
 mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
 const scratch = mkdtempSync(join(root, 'node_modules/.cache/cvp-bundle-'));
 let precompiledModule;
+let chunks;
 try {
   await build({ ...common, entryPoints: [join(root, 'src/render.ts')], outfile: join(scratch, 'render.mjs'), external: ['handlebars'] });
   const { templateFiles, parseTemplate, TEMPLATES_DIR, readVersions } = await import(pathToFileURL(join(scratch, 'render.mjs')).href);
@@ -29,8 +31,14 @@ try {
         : `${head},file:${JSON.stringify(relative(TEMPLATES_DIR, file).split('\\').join('/'))}}`;
     });
   }
+  chunks = Object.fromEntries(Object.entries(byType).map(([t, list]) => [t, `module.exports = [${list.join(',')}];`]));
   precompiledModule = [
-    `export const PRECOMPILED = {${Object.entries(byType).map(([t, list]) => `${t}:[${list.join(',')}]`).join(',')}};`,
+    `export function loadPrecompiled(type) {`,
+    `  switch (type) {`,
+    ...Object.keys(byType).map((t) => `    case ${JSON.stringify(t)}: return require(${JSON.stringify(`./templates-${t}.cjs`)});`),
+    `    default: return undefined;`,
+    `  }`,
+    `}`,
     `export const PRECOMPILED_VERSIONS = ${JSON.stringify(readVersions(TEMPLATES_DIR))};`,
   ].join('\n');
 } finally {
@@ -45,7 +53,7 @@ const cjs = {
   ...common,
   absWorkingDir: root,
   format: 'cjs',
-  minify: true,
+  minify: process.env.CVP_NO_MINIFY !== '1',
   metafile: true,
   legalComments: 'none',
   define: { 'import.meta.url': '__cvpModuleUrl' },
@@ -70,8 +78,18 @@ const results = await Promise.all([
         name: 'precompiled-templates',
         setup(b) {
           b.onLoad({ filter: /[\\/]src[\\/]precompiled\.ts$/ }, () => ({ contents: precompiledModule, loader: 'js' }));
+          b.onResolve({ filter: /^\.\/templates-[a-z]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
           // With every template precompiled, the bundle needs only Handlebars' runtime, not its compiler.
           b.onResolve({ filter: /^handlebars$/ }, () => ({ path: join(root, 'node_modules/handlebars/dist/cjs/handlebars.runtime.js') }));
+          // commander loads child_process (and with it net, stream, dns…) for executable subcommands, which this CLI
+          // has none of: it gets a stand-in that loads the real module on first use.
+          b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+            /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'cvp' } : undefined,
+          );
+          b.onLoad({ filter: /^lazy-child-process$/, namespace: 'cvp' }, () => ({
+            contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+            loader: 'js',
+          }));
         },
       },
     ],
@@ -79,6 +97,10 @@ const results = await Promise.all([
   build({ ...cjs, entryPoints: ['src/prompts.ts'], outfile: 'dist/prompts.cjs' }),
   build({ ...cjs, entryPoints: ['node_modules/execa/index.js'], outfile: 'dist/execa.cjs' }),
 ]);
+for (const [type, code] of Object.entries(chunks)) {
+  const { code: minified } = await transform(code, { format: 'cjs', minify: true, target: 'node20.19' });
+  writeFileSync(join(root, `dist/templates-${type}.cjs`), minified);
+}
 const metafile = { inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)) };
 
 // The bundled packages' licenses travel with their code.

@@ -12,5 +12,8 @@ export interface PrecompiledTemplate {
   file?: string;
 }
 
-export const PRECOMPILED: Record<string, PrecompiledTemplate[]> | undefined = undefined;
+/** The precompiled templates of one plugin type (shared pieces included), loaded only when that type is rendered. */
+export function loadPrecompiled(_type: string): PrecompiledTemplate[] | undefined {
+  return undefined;
+}
 export const PRECOMPILED_VERSIONS: { sdk: string; api: string; go: string } | undefined = undefined;

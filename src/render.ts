@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import Handlebars from 'handlebars';
 import { goCamel, goComment, goPackageName, goPascal, goString } from './go.js';
-import { PRECOMPILED, PRECOMPILED_VERSIONS } from './precompiled.js';
+import { loadPrecompiled, PRECOMPILED_VERSIONS } from './precompiled.js';
 import type { Answers } from './schema.js';
 
 export { TEMPLATES_DIR } from './paths.js';
@@ -131,7 +131,7 @@ function loadTemplates(templatesDir: string, type: Answers['type']): TemplateSou
   const cached = sourceCache.get(key);
   if (cached) return cached;
   let sources: TemplateSource[];
-  const precompiled = templatesDir === TEMPLATES_DIR ? PRECOMPILED?.[type] : undefined;
+  const precompiled = templatesDir === TEMPLATES_DIR ? loadPrecompiled(type) : undefined;
   if (precompiled) {
     const hb = engine();
     sources = precompiled.map((t) => ({
