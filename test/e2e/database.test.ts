@@ -1,15 +1,15 @@
 // The generated database plugin in a real server against the real PostgreSQL: registered by its printed sha256, hosted
 // by Vault's database engine with the printed commands, issuing users who can log in, removed on revocation, upgraded
 // in place and refused when tampered with. The connection comes from PG_URL (default: trust auth on 127.0.0.1:5432).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, run, tempDir } from '../helpers/go.js';
+import { describe, expect, it } from 'vitest';
+import { run, tempDir } from '../helpers/go.js';
 import { PG_URL } from '../helpers/scaffold.js';
 import { deploy, rebuild, registerNewVersion, scaffold, tamper, CHECKSUM_ERROR, type Scaffolded } from './deploy.js';
-import { startDevServer, type DevServer } from './harness.js';
+import { useDevServer } from './harness.js';
 
-let server: DevServer;
 let plugin: Scaffolded;
 const work = tempDir('e2e-database');
+const server = useDevServer(work);
 const pg = new URL(PG_URL);
 const pgHost = pg.hostname || '127.0.0.1';
 const pgPort = pg.port || '5432';
@@ -45,25 +45,18 @@ function withConnection(command: string): string {
     .replace(/ password=\S+/, ` password=${pgAdminPassword}`);
 }
 
-beforeAll(async () => {
-  server = await startDevServer();
-}, 3_000_000);
-afterAll(async () => {
-  await server?.stop();
-  removeDir(work);
-});
 
 describe('a generated database plugin in a real server', () => {
   it('registers by the printed sha256 and is configured with the printed commands', () => {
     plugin = scaffold(`${work}/vault-plugin-database-pgusers`, ['--type', 'database', '--db-driver', 'postgres']);
     expect(plugin.commands.enable).toEqual(['vault secrets enable database']);
-    deploy(server, plugin);
+    deploy(server(), plugin);
     const [config, role] = plugin.commands.use;
     for (const command of [withConnection(config!), role!]) {
-      const result = server.sh(command);
-      expect(result.code, `${command}\n${result.stderr}\n${server.log().slice(-3000)}`).toBe(0);
+      const result = server().sh(command);
+      expect(result.code, `${command}\n${result.stderr}\n${server().log().slice(-3000)}`).toBe(0);
     }
-    const connection = server.json<{ data: { plugin_name: string; plugin_version: string; connection_details: Record<string, unknown> } }>(
+    const connection = server().json<{ data: { plugin_name: string; plugin_version: string; connection_details: Record<string, unknown> } }>(
       'read',
       'database/config/pgusers',
     );
@@ -73,7 +66,7 @@ describe('a generated database plugin in a real server', () => {
 
   it('issues a user who can log in, and drops it when the lease is revoked', () => {
     // The printed role relies on the plugin's default statements; this one brings its own.
-    server.vault(
+    server().vault(
       'write',
       'database/roles/reader',
       'db_name=pgusers',
@@ -82,7 +75,7 @@ describe('a generated database plugin in a real server', () => {
       'max_ttl=2h',
     );
     for (const role of ['pgusers-role', 'reader']) {
-      const creds = server.json<Creds>('read', `database/creds/${role}`);
+      const creds = server().json<Creds>('read', `database/creds/${role}`);
       expect(creds.lease_id).toMatch(new RegExp(`^database/creds/${role}/`));
       expect(creds.lease_duration).toBe(3600);
       const { username, password } = creds.data;
@@ -91,8 +84,8 @@ describe('a generated database plugin in a real server', () => {
       expect(login.code, login.stderr).toBe(0);
       expect(login.stdout.trim()).toBe(username);
 
-      expect(server.json<{ lease_duration: number }>('lease', 'renew', creds.lease_id).lease_duration).toBeGreaterThan(0);
-      server.vault('lease', 'revoke', creds.lease_id);
+      expect(server().json<{ lease_duration: number }>('lease', 'renew', creds.lease_id).lease_duration).toBeGreaterThan(0);
+      server().vault('lease', 'revoke', creds.lease_id);
       expect(roleExists(username)).toBe(false);
     }
   }, 120_000);
@@ -100,29 +93,29 @@ describe('a generated database plugin in a real server', () => {
   it('runs the new version after rebuild, register, config update and reload', () => {
     const next = rebuild(plugin.directory, 'v0.2.0');
     expect(next.sha256).not.toBe(plugin.sha256);
-    registerNewVersion(server, next);
+    registerNewVersion(server(), next);
     // The database engine pins the plugin version per connection, so the upgrade is a config update.
-    server.vault('write', 'database/config/pgusers', 'plugin_version=v0.2.0');
-    server.vault('write', '-f', 'database/reload/pgusers');
-    const connection = server.json<{ data: { plugin_version: string } }>('read', 'database/config/pgusers');
+    server().vault('write', 'database/config/pgusers', 'plugin_version=v0.2.0');
+    server().vault('write', '-f', 'database/reload/pgusers');
+    const connection = server().json<{ data: { plugin_version: string } }>('read', 'database/config/pgusers');
     expect(connection.data.plugin_version).toBe('v0.2.0');
-    const creds = server.json<Creds>('read', 'database/creds/pgusers-role');
+    const creds = server().json<Creds>('read', 'database/creds/pgusers-role');
     expect(roleExists(creds.data.username)).toBe(true);
-    server.vault('lease', 'revoke', creds.lease_id);
+    server().vault('lease', 'revoke', creds.lease_id);
     expect(roleExists(creds.data.username)).toBe(false);
     plugin = next;
   }, 600_000);
 
   it('refuses a binary whose bytes differ from the registered sha256', () => {
-    tamper(server, plugin);
+    tamper(server(), plugin);
     // The running plugin process is shared (multiplexing), so the check happens when one starts: on reload, and
     // for a new connection.
     // The engine's reload reports per-connection failures in its response rather than as an error, so what counts is
     // that the connection no longer serves.
-    server.sh('vault write -f database/reload/pgusers');
-    const creds = server.sh('vault read database/creds/pgusers-role');
+    server().sh('vault write -f database/reload/pgusers');
+    const creds = server().sh('vault read database/creds/pgusers-role');
     expect(creds.code).not.toBe(0);
-    const config = server.sh(
+    const config = server().sh(
       `vault write database/config/pgusers-tampered plugin_name=pgusers plugin_version=v0.2.0 allowed_roles="*" ` +
         `connection_url="postgresql://{{username}}:{{password}}@${pgHost}:${pgPort}/${pgDatabase}?sslmode=disable" username=${pgAdmin} password=${pgAdminPassword}`,
     );

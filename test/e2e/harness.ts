@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mustRun, run, type Run } from '../helpers/go.js';
+import { afterAll, beforeAll } from 'vitest';
+import { mustRun, removeDir, run, type Run } from '../helpers/go.js';
 
 const BUILD_SCRIPT = fileURLToPath(new URL('./server/build.sh', import.meta.url));
 export const ROOT_TOKEN = 'root';
@@ -127,5 +128,24 @@ export async function startDevServer(): Promise<DevServer> {
       }
       rmSync(work, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A dev server for the calling test file: started before its tests (building the server first if it is not cached),
+ * stopped after them by pid, also when a test fails, and `work` removed with it.
+ */
+export function useDevServer(work: string): () => DevServer {
+  let server: DevServer | undefined;
+  beforeAll(async () => {
+    server = await startDevServer();
+  }, 3_000_000);
+  afterAll(async () => {
+    await server?.stop();
+    removeDir(work);
+  });
+  return () => {
+    if (!server) throw new Error('the dev server did not start');
+    return server;
   };
 }
