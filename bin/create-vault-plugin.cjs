@@ -10,6 +10,7 @@ if (rest.length === 0 && (first === '--version' || first === '-V')) {
 } else if (rest.length === 0 && (first === '--help' || first === '-h')) {
   process.stdout.write(readFileSync(join(__dirname, '../dist/help.txt'), 'utf8'));
 } else {
+  require('./compile-cache.cjs').enable(join(__dirname, '../dist'));
   require('../dist/cli.cjs')
     .main(process.argv)
     .then((code) => {

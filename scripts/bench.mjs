@@ -22,7 +22,7 @@ function time(args) {
 
 const cases = {
   'node -e 0': () => time(['-e', '0']),
-  scaffold: (i) => time([bin, `p${i}`, '--type', 'secrets', '--yes', '--no-build', '--quiet']),
+  scaffold: (i) => time([bin, `p${i}`, '--type', 'secrets', '--yes', '--no-build']),
   '--help': () => time([bin, '--help']),
   '--version': () => time([bin, '--version']),
 };

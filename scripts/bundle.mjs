@@ -53,6 +53,9 @@ const cjs = {
   ...common,
   absWorkingDir: root,
   format: 'cjs',
+  // import() of a chunk becomes require(), so every file of dist/ loads through one path (and V8's code cache, see
+  // bin/compile-cache.cjs).
+  supported: { 'dynamic-import': false },
   minify: process.env.CVP_NO_MINIFY !== '1',
   metafile: true,
   legalComments: 'none',
