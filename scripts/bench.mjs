@@ -1,9 +1,9 @@
 // Start-up and scaffold speed against `node -e 0`, timed pair by pair in one run so machine noise hits both sides.
 // Goals (issue 9): scaffold ≤ 1.2×, --help and --version ≤ 1.1× of `node -e 0`, medians of alternating runs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -20,8 +20,37 @@ function time(args) {
   return ms;
 }
 
+// The floor: a script that does only what any scaffolder of this project must, writing the same files (read back
+// from one scaffold) and hashing each for the manifest. It has no goal; it shows how much of the scaffold's time the
+// disk and node:crypto take on this machine at this moment.
+time([bin, 'reference', '--type', 'secrets', '--yes', '--no-build']);
+const reference = [];
+(function collect(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) collect(path);
+    else reference.push([relative(join(work, 'reference'), path), readFileSync(path, 'utf8')]);
+  }
+})(join(work, 'reference'));
+const floor = join(work, 'floor.cjs');
+writeFileSync(
+  floor,
+  `const { mkdirSync, writeFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+const { createHash } = require('node:crypto');
+const files = ${JSON.stringify(reference)};
+for (const [path, content] of files) {
+  const target = join(process.argv[2], path);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, content);
+  createHash('sha256').update(content).digest('hex');
+}
+`,
+);
+
 const cases = {
   'node -e 0': () => time(['-e', '0']),
+  floor: (i) => time([floor, `f${i}`]),
   scaffold: (i) => time([bin, `p${i}`, '--type', 'secrets', '--yes', '--no-build']),
   '--help': () => time([bin, '--help']),
   '--version': () => time([bin, '--version']),
