@@ -34,10 +34,12 @@ function enable(distDir, env = process.env, dir = cacheDirectory(env)) {
   const prefix = distDir.endsWith(sep) ? distDir : distDir + sep;
   const fallback = Module._extensions['.cjs'] || Module._extensions['.js'];
   const produce = [];
+  const mainModule = require.main;
 
   Module._extensions['.cjs'] = function compileWithCache(module, filename) {
     if (!filename.startsWith(prefix)) return fallback.call(this, module, filename);
     const source = readFileSync(filename, 'utf8');
+    if (source.startsWith('#!')) return fallback.call(this, module, filename); // only Node strips a hashbang
     const key = createHash('sha256').update(`${process.version} ${process.arch}\n`).update(source).digest('hex').slice(0, 32);
     const entry = join(dir, `${basename(filename, '.cjs')}-${key}.bin`);
     let cachedData;
@@ -52,7 +54,7 @@ function enable(distDir, env = process.env, dir = cacheDirectory(env)) {
     const require = (id) => module.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
     require.cache = Module._cache;
-    require.main = process.mainModule;
+    require.main = mainModule;
     wrapper.call(module.exports, module.exports, require, module, filename, dirname(filename));
   };
 
