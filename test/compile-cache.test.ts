@@ -86,6 +86,17 @@ describe.runIf(!nodeKeepsCache)('the code cache on Node 20', () => {
   });
 });
 
+describe.runIf(nodeKeepsCache)('the code cache on Node 22.1 and later', () => {
+  it("is Node's own, kept in the user's cache directory", () => {
+    const first = scaffold();
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    const written = files(cacheDir());
+    expect(written.length).toBeGreaterThan(0);
+    expect(scaffold()).toEqual(first);
+  });
+});
+
 describe('the code cache, whichever Node keeps it', () => {
   it('is not written with NODE_DISABLE_COMPILE_CACHE set', () => {
     scaffold({ NODE_DISABLE_COMPILE_CACHE: '1' });

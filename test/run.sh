@@ -32,3 +32,25 @@ bash test/e2e/server/build.sh >/dev/null
 
 echo "==> running the tests"
 npx vitest run "$@"
+
+# A second Node in the matrix: the newest LTS line runs the tests of what differs between Node versions (start-up
+# and the compile cache, signals, the terminal, the packed package); the Go suites do not depend on Node.
+if [ $# -eq 0 ]; then
+  node24_version=24.21.0
+  case "$(uname -m)" in x86_64) node24_arch=x64 ;; aarch64) node24_arch=arm64 ;; *) node24_arch="" ;; esac
+  if [ -n "$node24_arch" ]; then
+    node24_dir="${XDG_CACHE_HOME:-$HOME/.cache}/create-vault-plugin/node-v$node24_version"
+    node24="$node24_dir/node_modules/node-linux-$node24_arch/bin/node"
+    if [ ! -x "$node24" ]; then
+      echo "==> installing Node $node24_version for the second test pass"
+      mkdir -p "$node24_dir"
+      echo '{ "private": true }' >"$node24_dir/package.json"
+      npm install --prefix "$node24_dir" --no-audit --no-fund --loglevel=error "node-linux-$node24_arch@$node24_version"
+    fi
+    # node24 first on PATH, so bins started through their #!/usr/bin/env node line run on it too.
+    echo "==> running the Node-facing tests again on node $("$node24" --version)"
+    PATH="$(dirname "$node24"):$PATH" "$node24" node_modules/vitest/vitest.mjs run test/cli.test.ts test/compile-cache.test.ts test/interrupt.test.ts \
+      test/interactive.test.ts test/package.test.ts test/golden.test.ts test/render.test.ts test/schema.test.ts \
+      test/answers.test.ts test/write.test.ts
+  fi
+fi
