@@ -89,6 +89,11 @@ const results = await Promise.all([
           b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
             /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'cvp' } : undefined,
           );
+          // chalk asks isatty(1) and isatty(2) as it loads; src/tty.ts answers for pipes, files and /dev/null
+          // without loading node:tty and node:net.
+          b.onResolve({ filter: /^(node:)?tty$/ }, (args) =>
+            /[\\/]node_modules[\\/](chalk|supports-color)[\\/]/.test(args.importer) ? { path: join(root, 'src/tty.ts') } : undefined,
+          );
           b.onLoad({ filter: /^lazy-child-process$/, namespace: 'cvp' }, () => ({
             contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
             loader: 'js',

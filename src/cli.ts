@@ -1,6 +1,5 @@
 // The command line: parse, decide whether to ask, resolve answers, render, write, build, report.
 import { relative, resolve } from 'node:path';
-import { isatty } from 'node:tty';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
 import { DEFAULT_PLUGIN_VERSION, binDirectory, buildPlugin, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
@@ -9,6 +8,7 @@ import { buildManifest, manifestFile, readManifest } from './manifest.js';
 import { PACKAGE_VERSION } from './paths.js';
 import { readVersions, renderProject } from './render.js';
 import { FIELDS, type Answers } from './schema.js';
+import { isatty } from './tty.js';
 import { createUi, packageRunner, type Ui } from './ui.js';
 import { existingFiles, inspectTarget, writeProject, type Transaction } from './write.js';
 

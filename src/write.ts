@@ -73,15 +73,24 @@ export class Transaction {
   /** Makes the write final and removes the staging directory with its backups. */
   commit(): void {
     if (this.committed) return;
-    rmSync(this.staging, { recursive: true, force: true });
+    try {
+      rmdirSync(this.staging); // emptied by the move of a new project into place
+    } catch {
+      rmSync(this.staging, { recursive: true, force: true });
+    }
     this.committed = true;
   }
 }
 
 function stageFiles(staging: string, files: RenderedFile[]): void {
+  const made = new Set<string>();
   for (const file of files) {
     const path = join(staging, 'project', file.path);
-    mkdirSync(dirname(path), { recursive: true });
+    const dir = dirname(path);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
     writeFileSync(path, file.content);
     if (file.executable) chmodSync(path, 0o755);
   }
