@@ -13,12 +13,12 @@ afterAll(() => {
   removeDir(root);
 });
 
-function start(name: string, args: string[]): { session: string; exitFile: string } {
+function start(name: string, args: string[], colour = 'NO_COLOR=1'): { session: string; exitFile: string } {
   const session = `cvp-${process.pid}-${name}`;
   const exitFile = join(root, `${name}.exit`);
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
   // CI would switch prompts off: the terminal session must look like a developer's.
-  const command = `cd '${root}' && env -u CI NO_COLOR=1 ${quoted}; echo $? > '${exitFile}'; sleep 30`;
+  const command = `cd '${root}' && env -u CI -u NO_COLOR -u FORCE_COLOR ${colour} ${quoted}; echo $? > '${exitFile}'; sleep 30`;
   const result = run('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '40', command]);
   expect(result.code, result.stderr).toBe(0);
   sessions.push(session);
@@ -80,6 +80,19 @@ describe('in a terminal', () => {
       storage: 'transient',
       license: 'MPL-2.0',
     });
+  }, 60_000);
+
+  it('colours its output in a terminal, and not with NO_COLOR set', async () => {
+    const coloured = start('colour', ['coloured-project', '--type', 'secrets', '--yes', '--no-build'], 'TERM=xterm-256color');
+    expect(await exitCode(coloured.exitFile)).toBe(0);
+    const withEscapes = (session: string) => run('tmux', ['capture-pane', '-p', '-e', '-t', session]).stdout;
+    expect(screen(coloured.session)).toContain('Created secrets engine');
+    expect(withEscapes(coloured.session)).toMatch(/\u001b\[[0-9;]*m/);
+
+    const plain = start('no-colour', ['plain-project', '--type', 'secrets', '--yes', '--no-build']);
+    expect(await exitCode(plain.exitFile)).toBe(0);
+    expect(screen(plain.session)).toContain('Created secrets engine');
+    expect(withEscapes(plain.session)).not.toMatch(/\u001b\[[0-9;]*m/);
   }, 60_000);
 
   it('exits 130 on Ctrl-C at a prompt and leaves nothing behind', async () => {
