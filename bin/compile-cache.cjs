@@ -8,9 +8,29 @@
 // never in a shared temporary directory, since its bytes become code. An entry is named by a hash of the file's
 // source, the Node version and the architecture, so a new release or another Node never picks up a stale one, and V8
 // rejects data made under other flags. NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does for Node's own cache.
-const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+//
+// An entry holds what the run that made it compiled, so one made by a run that failed early (a typo in a flag) lacks
+// the rendering and writing code. Its first byte says whether that run succeeded; the first successful run after a
+// failed one writes the entry again, after which it stays as it is.
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { homedir } = require('node:os');
 const { basename, dirname, join, sep } = require('node:path');
+
+const COMPLETE = 1;
+const PARTIAL = 0;
+// Entries of other builds of the same file are removed once nobody has written them for this long: two installed
+// releases used in turn keep an entry each, and what an uninstalled one left goes away.
+const STALE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+
+function pruneStale(dir, keep) {
+  const stem = `${basename(keep).slice(0, -'.bin'.length).replace(/-[0-9a-f]{32}$/, '')}-`;
+  const cutoff = Date.now() - STALE_AFTER_MS;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (!name.startsWith(stem) || !/^[0-9a-f]{32}\.bin$/.test(name.slice(stem.length)) || path === keep) continue;
+    if (statSync(path).mtimeMs < cutoff) rmSync(path, { force: true });
+  }
+}
 
 function cacheDirectory(env) {
   const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -43,13 +63,17 @@ function enable(distDir, env = process.env, dir = cacheDirectory(env)) {
     const key = createHash('sha256').update(`${process.version} ${process.arch}\n`).update(source).digest('hex').slice(0, 32);
     const entry = join(dir, `${basename(filename, '.cjs')}-${key}.bin`);
     let cachedData;
+    let complete = false;
     try {
-      cachedData = readFileSync(entry);
+      const bytes = readFileSync(entry);
+      complete = bytes[0] === COMPLETE;
+      cachedData = bytes.subarray(1);
     } catch {
       // No entry yet: this run compiles from source and leaves one.
     }
     const script = new vm.Script(Module.wrap(source), { filename, cachedData });
-    if (cachedData === undefined || script.cachedDataRejected) produce.push({ script, entry });
+    if (cachedData === undefined || script.cachedDataRejected) produce.push({ script, entry, always: true });
+    else if (!complete) produce.push({ script, entry, always: false });
     const wrapper = script.runInThisContext({ displayErrors: true });
     const require = (id) => module.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
@@ -59,20 +83,16 @@ function enable(distDir, env = process.env, dir = cacheDirectory(env)) {
   };
 
   // At exit the cache holds every function the run compiled, not just the top level: the next run skips them all.
-  process.once('exit', () => {
-    for (const { script, entry } of produce) {
+  process.once('exit', (code) => {
+    const succeeded = code === 0;
+    for (const { script, entry, always } of produce) {
+      if (!always && !succeeded) continue;
       try {
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const temporary = `${entry}.${process.pid}.tmp`;
-        writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+        writeFileSync(temporary, Buffer.concat([Buffer.of(succeeded ? COMPLETE : PARTIAL), script.createCachedData()]), { mode: 0o600 });
         renameSync(temporary, entry);
-        // Entries an earlier release of the same file left behind are of no further use.
-        const stem = `${basename(entry).slice(0, -'.bin'.length).replace(/-[0-9a-f]{32}$/, '')}-`;
-        for (const name of readdirSync(dir)) {
-          if (name.startsWith(stem) && /^[0-9a-f]{32}\.bin$/.test(name.slice(stem.length)) && join(dir, name) !== entry) {
-            rmSync(join(dir, name), { force: true });
-          }
-        }
+        pruneStale(dir, entry);
       } catch {
         // A read-only or full cache directory costs speed, never the run.
       }

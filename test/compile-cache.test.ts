@@ -1,6 +1,6 @@
 // bin/compile-cache.cjs through the real bin: a run leaves V8's code cache for the bundle in the user's cache
 // directory, the next run uses it unchanged, and a bad, stale or unwritable cache never changes what a run produces.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { join, relative } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -73,16 +73,41 @@ describe.runIf(!nodeKeepsCache)('the code cache on Node 20', () => {
     expect(readFileSync(path).subarray(0, 16)).not.toEqual(Buffer.alloc(16, 0x5a));
   });
 
-  it('removes the entries of an earlier build of the same file, and nothing else', () => {
+  it('writes again an entry left by a run that failed, once a run succeeds, and then leaves it alone', () => {
+    const cwd = join(work, `failed-${round}`);
+    mkdirSync(cwd, { recursive: true });
+    const failed = cli(['demo', '--type', 'nope', '--yes', '--no-build'], { cwd, env: { XDG_CACHE_HOME: cacheHome } });
+    expect(failed.code).toBe(2);
+    const [name] = [...entries().keys()];
+    expect(name).toMatch(/^cli-[0-9a-f]{32}\.bin$/);
+    const partial = entries().get(name!)!;
+    expect(partial[0]).toBe(0);
+
+    const reference = scaffold();
+    const complete = entries().get(name!)!;
+    expect(complete[0]).toBe(1);
+    // The successful run compiled rendering and writing too: its entry holds more code than the failed run's.
+    expect(complete.length).toBeGreaterThan(partial.length);
+    const written = entries();
+    expect(scaffold()).toEqual(reference);
+    expect(entries()).toEqual(written);
+  });
+
+  it("removes another build's entries of the same file once they are a week old, and nothing else", () => {
     mkdirSync(cacheDir(), { recursive: true });
     const stale = `cli-${'0'.repeat(32)}.bin`;
+    const recent = `cli-${'1'.repeat(32)}.bin`;
     writeFileSync(join(cacheDir(), stale), 'old');
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 60 * 60 * 1000);
+    utimesSync(join(cacheDir(), stale), eightDaysAgo, eightDaysAgo);
+    writeFileSync(join(cacheDir(), recent), 'another installed release, still in use');
     writeFileSync(join(cacheDir(), 'notes.txt'), 'not ours');
     scaffold();
     const names = [...entries().keys()];
     expect(names).not.toContain(stale);
+    expect(names).toContain(recent);
     expect(names).toContain('notes.txt');
-    expect(names.filter((n) => n.startsWith('cli-'))).toHaveLength(1);
+    expect(names.filter((n) => n.startsWith('cli-'))).toHaveLength(2);
   });
 });
 
