@@ -72,8 +72,8 @@ function enable(distDir, env = process.env, dir = cacheDirectory(env)) {
       // No entry yet: this run compiles from source and leaves one.
     }
     const script = new vm.Script(Module.wrap(source), { filename, cachedData });
-    if (cachedData === undefined || script.cachedDataRejected) produce.push({ script, entry, always: true });
-    else if (!complete) produce.push({ script, entry, always: false });
+    const usable = cachedData !== undefined && !script.cachedDataRejected;
+    if (!usable || !complete) produce.push({ script, entry, always: !usable });
     const wrapper = script.runInThisContext({ displayErrors: true });
     const require = (id) => module.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);

@@ -1,14 +1,13 @@
 // Where human text goes: stdout normally, stderr under --json (stdout then carries exactly one JSON document).
 // Colour follows chalk's detection (off for a stream that is not a terminal, on for FORCE_COLOR), plus the NO_COLOR
 // convention chalk leaves out: set and not empty, it turns colour off unless FORCE_COLOR asks for it, as in Node.
-import chalk, { Chalk, chalkStderr, type ChalkInstance } from 'chalk';
+import chalk, { chalkStderr, type ChalkInstance } from 'chalk';
 
 export function colourAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.FORCE_COLOR !== undefined || !env.NO_COLOR;
 }
 
-let plain: ChalkInstance | undefined;
-const noColour = () => (plain ??= new Chalk({ level: 0 }));
+if (!colourAllowed()) chalk.level = chalkStderr.level = 0;
 
 export interface Ui {
   readonly color: ChalkInstance;
@@ -26,9 +25,7 @@ export interface Ui {
 
 export function createUi(options: { json: boolean; quiet: boolean; verbose: boolean }): Ui {
   const human = options.json ? process.stderr : process.stdout;
-  const allowed = colourAllowed();
-  const stderrColor = allowed ? chalkStderr : noColour();
-  const color = !allowed ? noColour() : options.json ? chalkStderr : chalk;
+  const color = options.json ? chalkStderr : chalk;
   const write = (text: string) => human.write(`${text}\n`);
   return {
     color,
@@ -40,8 +37,8 @@ export function createUi(options: { json: boolean; quiet: boolean; verbose: bool
     detail: (text) => {
       if (options.verbose) write(color.dim(text));
     },
-    warn: (text) => process.stderr.write(`${stderrColor.yellow('warning:')} ${text}\n`),
-    error: (text) => process.stderr.write(`${stderrColor.red('error:')} ${text}\n`),
+    warn: (text) => process.stderr.write(`${chalkStderr.yellow('warning:')} ${text}\n`),
+    error: (text) => process.stderr.write(`${chalkStderr.red('error:')} ${text}\n`),
     result: (value) => {
       if (options.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
