@@ -1,7 +1,7 @@
 // Resolving answers from their sources, in order of precedence: flags, then the answers file, then prompts (when
 // interactive) or defaults (when not). Every source is checked by the same validators from the schema.
-import { readFileSync } from 'node:fs';
 import { CliError, EXIT, usageError } from './errors.js';
+import { readInputFile } from './input.js';
 import { FIELDS, applies, checkValue, type AnswerKey, type Answers, type Field } from './schema.js';
 
 export type RawAnswers = Partial<Record<AnswerKey, unknown>>;
@@ -29,12 +29,7 @@ function describeAllowed(field: Field): string {
 
 /** Reads and checks the shape of an `--answers` file; values are validated later with the flags'. */
 export function readAnswersFile(path: string): RawAnswers {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw usageError(`cannot read answers file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'answers');
-  }
+  const text = readInputFile(path, 'answers file', 'usage');
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -5,6 +5,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
 import type { Answers } from './schema.js';
+import { checkpoint } from './hooks.js';
+import { shellJoin } from './shell.js';
 
 export const DEFAULT_PLUGIN_VERSION = 'v0.1.0';
 const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
@@ -50,18 +52,18 @@ const EXAMPLE_CONNECTION = {
 
 export function pluginCommands(answers: Answers, sha256: string, version: string): PluginCommands {
   const { name } = answers;
-  const register = `vault plugin register -sha256=${sha256} -command=${name} -version=${version} ${PLUGIN_TYPE[answers.type]} ${name}`;
+  const register = shellJoin(['vault', 'plugin', 'register', `-sha256=${sha256}`, `-command=${name}`, `-version=${version}`, PLUGIN_TYPE[answers.type], name]);
   switch (answers.type) {
     case 'secrets':
       return {
         register,
-        enable: [`vault secrets enable -path=${name} -plugin-version=${version} ${name}`],
+        enable: [shellJoin(['vault', 'secrets', 'enable', `-path=${name}`, `-plugin-version=${version}`, name])],
         use: [`vault read ${name}/creds/<role>`],
       };
     case 'auth':
       return {
         register,
-        enable: [`vault auth enable -path=${name} -plugin-version=${version} ${name}`],
+        enable: [shellJoin(['vault', 'auth', 'enable', `-path=${name}`, `-plugin-version=${version}`, name])],
         use: [`vault write auth/${name}/login role=<role> secret=<secret>`],
       };
     case 'database':
@@ -111,7 +113,6 @@ export function goBuildArgs(answers: Answers, version: string): string[] {
 export interface BuildOptions {
   onStep?: (step: string) => void;
   signal?: AbortSignal;
-  tidy?: boolean;
 }
 
 /** `go mod tidy` then the Makefile's build; a failing Go command becomes exit 1 with its output attached. */
@@ -119,12 +120,15 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
   const { execa } = await import('execa');
   const dir = resolve(directory);
   const env = { ...process.env, CGO_ENABLED: '0' };
-  const steps: Array<[string, string[]]> = [];
-  if (options.tidy !== false) steps.push(['go mod tidy', ['mod', 'tidy']]);
-  steps.push([`go build (${version})`, goBuildArgs(answers, version)]);
-  for (const [label, args] of steps) {
+  const steps: Array<[string, string[], string]> = [
+    ['go mod tidy', ['mod', 'tidy'], 'tidy'],
+    [`go build (${version})`, goBuildArgs(answers, version), 'build'],
+  ];
+  for (const [label, args, phase] of steps) {
     options.onStep?.(label);
-    const result = await execa('go', args, { cwd: dir, env, all: true, reject: false, cancelSignal: options.signal, stdin: 'ignore' });
+    const child = execa('go', args, { cwd: dir, env, all: true, reject: false, cancelSignal: options.signal, stdin: 'ignore' });
+    checkpoint(phase);
+    const result = await child;
     if (result.isCanceled) throw new CliError('interrupted', EXIT.interrupted, 'interrupted');
     if (result.exitCode !== 0) {
       throw new CliError(`${label} failed in ${dir} (exit ${result.exitCode ?? 'signal'})`, EXIT.failure, 'build-failed', undefined, result.all);
@@ -141,7 +145,7 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
     binary,
     sha256,
     pluginDirectory,
-    devServer: `vault server -dev -dev-root-token-id=root -dev-plugin-dir=${pluginDirectory}`,
+    devServer: shellJoin(['vault', 'server', '-dev', '-dev-root-token-id=root', `-dev-plugin-dir=${pluginDirectory}`]),
     commands: pluginCommands(answers, sha256, version),
   };
 }

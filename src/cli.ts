@@ -1,5 +1,6 @@
 // The command line: parse, decide whether to ask, resolve answers, render, write, build, report.
-import { relative, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
 import { DEFAULT_PLUGIN_VERSION, binDirectory, buildPlugin, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
@@ -10,7 +11,9 @@ import { readVersions, renderProject } from './render.js';
 import { FIELDS, type Answers } from './schema.js';
 import { isatty } from './tty.js';
 import { createUi, packageRunner, type Ui } from './ui.js';
-import { existingFiles, inspectTarget, writeProject, type Transaction } from './write.js';
+import { conflictError, fsError, inspectTarget, planWrite, stopIfInterrupted, writeProject, type TargetState, type Transaction } from './write.js';
+import { checkpoint } from './hooks.js';
+import { shellQuote } from './shell.js';
 
 const GENERATOR_VERSION = PACKAGE_VERSION;
 
@@ -52,40 +55,44 @@ Exit codes:
   130  interrupted (the target is left as it was)
 `;
 
-/** Tracks Ctrl-C and SIGTERM so a run can undo its writes before exiting with 130. */
+/** The signals a user or a supervisor sends to stop a run; each is handled so that the run can undo its writes. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Tracks stop signals. Between phases, or before anything was written, a signal ends the run at once with 130; while
+ * a write or a tool is under way (`busy`), the run notices at its next check and undoes or reports what it did.
+ */
 class Interrupts {
   readonly controller = new AbortController();
-  private transaction: Transaction | undefined;
   private readonly onSignal = () => {
     this.controller.abort();
-    // Between phases there is nothing to undo: leave at once.
-    if (!this.transaction && !this.busy) process.exit(EXIT.interrupted);
+    if (this.busy) return;
+    this.report?.(new CliError(this.outcome, EXIT.interrupted, 'interrupted'));
+    process.exit(EXIT.interrupted);
   };
   busy = false;
+  /** What a signal that ends the run now leaves behind, said as it exits. */
+  outcome = 'interrupted; nothing was written';
+  report: ((error: CliError) => void) | undefined;
 
   get interrupted(): boolean {
     return this.controller.signal.aborted;
   }
 
   install(): void {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
   }
 
   uninstall(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, this.onSignal);
   }
 
-  guard(transaction: Transaction): void {
-    this.transaction = transaction;
-  }
-
-  /** Rolls back the guarded write and fails with exit 130 if a signal came. */
-  check(): void {
-    if (!this.interrupted) return;
-    this.transaction?.rollback();
-    throw new CliError('interrupted; the target is as it was before the run', EXIT.interrupted, 'interrupted');
+  /**
+   * Lets a signal that arrived during synchronous work be delivered (signal handlers run from the event loop), then
+   * rolls `transaction` back and fails with 130 if one came.
+   */
+  check(transaction?: Transaction): Promise<void> {
+    return stopIfInterrupted(this.controller.signal, transaction, 'interrupted; the target is as it was before the run');
   }
 }
 
@@ -128,6 +135,18 @@ function printBuild(ui: Ui, report: BuildReport): void {
   for (const command of report.commands.use) ui.info(`  ${command}`);
 }
 
+/** Refuses a target holding anything but `.git` unless --force was given. */
+function refuseNonEmpty(state: TargetState, force: boolean | undefined, when: string): void {
+  if (state.kind !== 'non-empty' || force) return;
+  const shown = state.entries.slice(0, 5).join(', ') + (state.entries.length > 5 ? ', …' : '');
+  throw new CliError(
+    `${state.path} ${when} (${shown}); choose a new directory, or pass --force to write into it (it overwrites only regular files the generator writes, after listing them, and deletes nothing)`,
+    EXIT.refused,
+    'target-not-empty',
+    'directory',
+  );
+}
+
 async function scaffold(directoryArg: string | undefined, options: ScaffoldOptions, ui: Ui, interrupts: Interrupts): Promise<void> {
   const interactive = isInteractive(options);
   const prompts = interactive ? await import('./prompts.js') : undefined;
@@ -144,28 +163,25 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
       'directory',
     );
   }
-  const target = resolve(directory);
-  // Refuse early, before asking anything, when the target can never be used.
-  const state = inspectTarget(target);
-  if (state.kind === 'non-empty' && !options.force) {
-    const shown = state.entries.slice(0, 5).join(', ') + (state.entries.length > 5 ? ', …' : '');
-    throw new CliError(
-      `${target} is not empty (${shown}); choose a new directory, or pass --force to write into it (it overwrites only files the generator writes, after listing them, and deletes nothing)`,
-      EXIT.refused,
-      'target-not-empty',
-      'directory',
-    );
-  }
+  // Refuse early, before asking anything, when the target can never be used; it is looked at again after the answers.
+  refuseNonEmpty(inspectTarget(directory), options.force, 'is not empty');
   const answers = await resolveAnswers({ flags, file, directory, yes: Boolean(options.yes), ask: prompts?.ask });
+  checkpoint('answers');
   const versions = readVersions();
   const rendered = renderProject(answers, { versions, generatorVersion: GENERATOR_VERSION });
   const files = [...rendered, manifestFile(buildManifest(answers, rendered, versions, GENERATOR_VERSION))];
+  checkpoint('rendered');
 
-  const overwrites = state.kind === 'non-empty' ? existingFiles(target, files) : [];
+  // The answers may have taken minutes: whatever appeared in the target meanwhile counts.
+  const state = inspectTarget(directory);
+  refuseNonEmpty(state, options.force, 'is no longer empty: these appeared while the answers were given');
+  const target = state.path;
+  const willBuild = options.build && findOnPath('go') !== undefined;
+  const plan = state.kind === 'non-empty' ? planWrite(target, [...files.map((f) => f.path), ...(willBuild ? [binaryPath(answers)] : [])]) : { overwrites: [], conflicts: [] };
+  if (plan.conflicts.length > 0) throw conflictError(target, plan.conflicts, '--force replaces only regular files; move these away, then run again.');
   const where = relative(process.cwd(), target) || '.';
-  if (overwrites.length > 0) {
-    ui.warn(`--force: overwriting ${overwrites.length} existing file(s) in ${where}: ${overwrites.join(', ')}`);
-  }
+  const overwrites = plan.overwrites.map((o) => o.path);
+  if (overwrites.length > 0) ui.warn(`--force: overwriting ${overwrites.length} existing file(s) in ${where}: ${overwrites.join(', ')}`);
 
   if (options.dryRun) {
     ui.info(`Would create ${describe(answers)} in ${where}:`);
@@ -174,45 +190,37 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
     return;
   }
 
-  const transaction = writeProject(target, files);
-  interrupts.guard(transaction);
-  interrupts.check();
+  interrupts.busy = true;
+  const transaction = writeProject(target, files, { overwrites: plan.overwrites, requireEmpty: !options.force });
+  checkpoint('moved');
+  await interrupts.check(transaction);
+  transaction.commit();
+  interrupts.outcome = `interrupted after the project was written; it is complete in ${target}`;
+  interrupts.busy = false;
+  if (transaction.recovered.length > 0) {
+    ui.warn(`an earlier run in ${where} was killed while writing; its changes were undone and these files restored first: ${transaction.recovered.join(', ')}`);
+  }
   ui.info(`${ui.color.green('Created')} ${describe(answers)} in ${where} (${files.length} files)`);
   for (const f of files) ui.detail(`  ${f.path}`);
 
+  const runner = packageRunner();
+  const buildCommand = `${runner} create-vault-plugin build`;
   let report: BuildReport | undefined;
   let buildNote: string | undefined;
-  if (options.build && findOnPath('go')) {
-    try {
-      interrupts.busy = true;
-      transaction.track(binDirectory(target));
-      report = await buildPlugin(target, answers, pluginVersion, {
-        signal: interrupts.controller.signal,
-        onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
-      });
-    } catch (error) {
-      interrupts.check();
-      // The project is kept: a compiler error is something to fix in it, not a reason to lose it.
-      transaction.commit();
-      throw error;
-    } finally {
-      interrupts.busy = false;
-    }
-    interrupts.check();
+  if (willBuild) {
+    report = await firstBuild(target, answers, pluginVersion, plan.overwrites.some((o) => o.path === binaryPath(answers)), ui, interrupts, `cd ${shellQuote(where)} && ${buildCommand}`);
     printBuild(ui, report);
   } else if (options.build) {
     buildNote = 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.';
     ui.warn(buildNote);
   }
-  transaction.commit();
 
-  const runner = packageRunner();
   ui.info();
   ui.info('Next steps:');
-  ui.info(`  cd ${where}`);
+  ui.info(`  cd ${shellQuote(where)}`);
   ui.info('  make test          # go test ./...');
   ui.info('  make dev           # a dev server on 127.0.0.1:8200 with bin/ as its plugin directory');
-  ui.info(`  ${runner} create-vault-plugin build   # after a change: rebuild, new sha256 and commands`);
+  ui.info(`  ${buildCommand}   # after a change: rebuild, new sha256 and commands`);
   ui.result({
     directory: target,
     name: answers.name,
@@ -228,6 +236,39 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
     commands: report?.commands ?? null,
     ...(buildNote ? { note: buildNote } : {}),
   });
+}
+
+/** Where the build puts the binary, relative to the project. */
+function binaryPath(answers: Answers): string {
+  return `bin/${answers.name}`;
+}
+
+/**
+ * The build right after the project was written. The project is already complete and kept whatever happens here: a
+ * compiler error is something to fix in it, and an interrupt removes only what the build itself created.
+ */
+async function firstBuild(target: string, answers: Answers, version: string, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string): Promise<BuildReport> {
+  const bin = binDirectory(target);
+  const binExisted = existsSync(bin);
+  interrupts.busy = true;
+  try {
+    return await buildPlugin(target, answers, version, {
+      signal: interrupts.controller.signal,
+      onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
+    });
+  } catch (error) {
+    if (interrupts.interrupted || (error instanceof CliError && error.exitCode === EXIT.interrupted)) {
+      if (!binExisted) rmSync(bin, { recursive: true, force: true });
+      else if (!binaryExisted) rmSync(join(target, binaryPath(answers)), { force: true });
+      throw new CliError(`interrupted while building; the project itself is complete in ${target}. To build it and get the register commands: ${resume}`, EXIT.interrupted, 'interrupted');
+    }
+    if (error instanceof CliError && error.code === 'build-failed') {
+      throw new CliError(`${error.message}; the project is kept: fix the error, then run: ${resume}`, error.exitCode, error.code, error.field, error.detail);
+    }
+    throw error;
+  } finally {
+    interrupts.busy = false;
+  }
 }
 
 async function rebuild(directoryArg: string | undefined, options: CommonOptions & { version?: string }, ui: Ui, interrupts: Interrupts): Promise<void> {
@@ -277,17 +318,20 @@ async function upgrade(
     if (ui.json) ui.info(result.diff);
     else process.stdout.write(result.diff);
   }
-  ui.result(result);
   if (result.conflicts.length > 0) {
     throw new CliError(
       `conflicts in ${result.conflicts.join(', ')}: resolve the <<<<<<< ======= >>>>>>> markers, then run upgrade again to finish (the manifest was not advanced)`,
       EXIT.conflicts,
       'conflicts',
+      undefined,
+      undefined,
+      result,
     );
   }
   if (result.go && !result.go.ok) {
-    throw new CliError(`${result.go.step} failed after the upgrade; fix it, then run upgrade again`, EXIT.failure, 'go-failed', undefined, result.go.output);
+    throw new CliError(`${result.go.step} failed after the upgrade; fix it, then run upgrade again`, EXIT.failure, 'go-failed', undefined, result.go.output, result);
   }
+  ui.result(result);
   if (!options.dryRun) ui.info(c.green('Upgrade complete: builds and tests pass; manifest advanced.'));
 }
 
@@ -357,26 +401,42 @@ export function helpText(): string {
   return `${program.helpInformation()}${EXAMPLES}`;
 }
 
-function report(error: unknown, ui: Ui): number {
+function report(error: unknown, ui: Ui, verbose: boolean): number {
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    error = new CliError('cancelled; nothing was written', EXIT.interrupted, 'interrupted');
+  }
+  if (!(error instanceof CliError) && (error as NodeJS.ErrnoException)?.code && (error as NodeJS.ErrnoException).syscall) {
+    const errno = error as NodeJS.ErrnoException;
+    error = fsError(errno, `${errno.syscall} ${errno.path ?? ''}`.trim());
+  }
   if (error instanceof CliError) {
     ui.error(error.message);
     if (error.detail) process.stderr.write(`${error.detail.trimEnd()}\n`);
-    ui.result({ error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.detail ? { output: error.detail } : {}) } });
+    ui.result({ ...error.result, error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.detail ? { output: error.detail } : {}) } });
     return error.exitCode;
   }
-  if (error instanceof Error && error.name === 'ExitPromptError') {
-    ui.error('cancelled; nothing was written');
-    return EXIT.interrupted;
-  }
-  ui.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  ui.result({ error: { code: 'internal', message: String(error) } });
+  // A bug of ours, not the user's: one line, with the trace only when asked for.
+  const message = error instanceof Error ? error.message : String(error);
+  ui.error(`internal error: ${message}. Please report it with the command you ran${verbose ? '' : ' (--verbose shows where it happened)'}.`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  ui.result({ error: { code: 'internal', message } });
   return EXIT.failure;
+}
+
+/**
+ * Output into a closed pipe (`… | head`) is dropped quietly and the run goes on to its end: leaving at once could cut a
+ * write to the project short, and what was not printed can be asked for again.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   const interrupts = new Interrupts();
   interrupts.install();
+  quietOnClosedPipe();
   let ui = createUi({ json: argv.includes('--json'), quiet: false, verbose: false });
+  interrupts.report = (error) => report(error, ui, false);
   const uiFor = (o: CommonOptions) => (ui = createUi({ json: Boolean(o.json), quiet: Boolean(o.quiet), verbose: Boolean(o.verbose) }));
   let pending: Promise<void> | undefined;
   const program = buildProgram((action) => (pending = action()), interrupts, uiFor);
@@ -393,9 +453,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
-      return report(new CliError(`${error.message.replace(/^error: /, '')} (see --help)`, EXIT.usage, 'usage'), ui);
+      return report(new CliError(`${error.message.replace(/^error: /, '')} (see --help)`, EXIT.usage, 'usage'), ui, false);
     }
-    return report(error, ui);
+    return report(error, ui, argv.includes('--verbose'));
   } finally {
     interrupts.uninstall();
   }

@@ -18,6 +18,8 @@ export class CliError extends Error {
     readonly code: string,
     readonly field?: string,
     readonly detail?: string,
+    /** More of the one JSON document a --json run prints for this error (the report of a run that ended in it). */
+    readonly result?: object,
   ) {
     super(message);
   }

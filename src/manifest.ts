@@ -1,9 +1,10 @@
 // `.vault-plugin.json`: what generated the project, from which answers and SDK, and the hash of every generated file.
 // It is the base that `build` and `upgrade` start from.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, EXIT } from './errors.js';
+import { readInputFile } from './input.js';
 import type { FilePolicy, RenderedFile, Versions } from './render.js';
 import { FIELDS, checkValue, applies, type Answers } from './schema.js';
 
@@ -56,6 +57,10 @@ export function manifestFile(manifest: Manifest): RenderedFile {
   return { path: MANIFEST_FILE, content: `${JSON.stringify(manifest, null, 2)}\n`, executable: false, policy: 'managed' };
 }
 
+function isObject(value: unknown): value is Record<string, unknown> & object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function malformed(path: string, problem: string): CliError {
   return new CliError(
     `${path} is not a usable create-vault-plugin manifest: ${problem}. Restore it from version control, or regenerate the project.`,
@@ -67,9 +72,8 @@ function malformed(path: string, problem: string): CliError {
 /** Reads and checks a project's manifest; a missing or malformed one is a usage error that names the file. */
 export function readManifest(directory: string): Manifest {
   const path = join(directory, MANIFEST_FILE);
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    lstatSync(path);
   } catch {
     throw new CliError(
       `no ${MANIFEST_FILE} in ${directory}: this command works on projects made by create-vault-plugin. Run it in the project's root or pass that directory.`,
@@ -77,21 +81,37 @@ export function readManifest(directory: string): Manifest {
       'manifest',
     );
   }
+  const text = readInputFile(path, 'the manifest', 'manifest');
   let data: Manifest;
   try {
     data = JSON.parse(text) as Manifest;
   } catch (error) {
     throw malformed(path, `invalid JSON (${(error as Error).message})`);
   }
-  if (typeof data !== 'object' || data === null) throw malformed(path, 'not a JSON object');
-  if (typeof data.answers !== 'object' || data.answers === null) throw malformed(path, 'no "answers" object');
+  if (!isObject(data)) throw malformed(path, 'not a JSON object');
+  if (!isObject(data.answers)) throw malformed(path, 'no "answers" object');
   for (const field of FIELDS) {
     const value = (data.answers as unknown as Record<string, unknown>)[field.key];
     if (!applies(field, data.answers)) continue;
     const problem = checkValue(field, value, { answers: data.answers });
     if (problem) throw malformed(path, `answers.${field.key} ${problem}`);
   }
-  if (typeof data.files !== 'object' || data.files === null) throw malformed(path, 'no "files" object');
-  if (typeof data.sdk?.version !== 'string') throw malformed(path, 'no "sdk.version"');
+  if (!isObject(data.generator) || typeof data.generator.version !== 'string' || !/^\d+\.\d+\.\d+/.test(data.generator.version)) {
+    throw malformed(path, '"generator.version" is not a version such as 0.1.0');
+  }
+  if (!isObject(data.sdk) || typeof data.sdk.version !== 'string' || !/^v\d+\.\d+\.\d+/.test(data.sdk.version)) {
+    throw malformed(path, '"sdk.version" is not a version such as v0.25.1');
+  }
+  if (!isObject(data.files)) throw malformed(path, 'no "files" object');
+  for (const [file, record] of Object.entries(data.files)) {
+    const where = `files[${JSON.stringify(file)}]`;
+    if (file === '' || file.startsWith('/') || file.split('/').some((part) => part === '..' || part === '' || part === '.')) {
+      throw malformed(path, `${where} is not a relative path inside the project`);
+    }
+    if (!isObject(record)) throw malformed(path, `${where} is not an object`);
+    if (typeof record.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(record.sha256)) throw malformed(path, `${where}.sha256 is not a sha256 in hex`);
+    if (record.policy !== 'managed' && record.policy !== 'user') throw malformed(path, `${where}.policy is neither "managed" nor "user"`);
+    if (record.base !== undefined && typeof record.base !== 'string') throw malformed(path, `${where}.base is not a string`);
+  }
   return data;
 }

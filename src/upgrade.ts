@@ -7,15 +7,17 @@
 // `upgrade` again after resolving them takes the resolution as it stands (merged against that text, not the old base,
 // which would raise the same conflict again) and finishes the job. go.mod is never rendered over: the SDK moves with
 // `go get` and `go mod tidy`.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
-import { buildManifest, manifestFile, readManifest, sha256Hex, type Manifest } from './manifest.js';
+import { MANIFEST_FILE, buildManifest, manifestFile, readManifest, sha256Hex, type Manifest } from './manifest.js';
 import { TEMPLATES_DIR, readVersions, renderProject, type RenderedFile, type Versions } from './render.js';
-import { writeProject } from './write.js';
+import { checkpoint } from './hooks.js';
+import { readInputFile } from './input.js';
+import { conflictError, planWrite, stopIfInterrupted, writeProject, type Transaction } from './write.js';
 
-export type FileStatus = 'unchanged' | 'updated' | 'added' | 'merged' | 'conflict' | 'skipped' | 'user-owned';
+export type FileStatus = 'unchanged' | 'updated' | 'added' | 'merged' | 'conflict' | 'skipped' | 'user-owned' | 'refused';
 
 export interface FilePlan {
   path: string;
@@ -105,14 +107,38 @@ interface Pending {
 
 function readPending(directory: string): Pending | undefined {
   const path = join(directory, PENDING_FILE);
-  if (!existsSync(path)) return undefined;
+  if (!lstatOrUndefined(path)) return undefined;
+  const text = readInputFile(path, 'the pending-upgrade record', 'invalid-pending');
   try {
-    const pending = JSON.parse(readFileSync(path, 'utf8')) as Pending;
-    if (pending && typeof pending.files === 'object') return pending;
+    const pending = JSON.parse(text) as Pending;
+    if (
+      typeof pending === 'object' && pending !== null && !Array.isArray(pending) &&
+      typeof pending.files === 'object' && pending.files !== null && !Array.isArray(pending.files) &&
+      Object.values(pending.files).every((v) => typeof v === 'string')
+    ) {
+      return pending;
+    }
   } catch {
-    // fall through
+    // reported below
   }
-  throw new CliError(`${path} is not a usable pending-upgrade record; delete it and run upgrade again`, EXIT.usage, 'invalid-pending');
+  throw new CliError(`${path} is not a usable pending-upgrade record (it must map file paths to text); delete it and run upgrade again`, EXIT.usage, 'invalid-pending');
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The project's copy of a file: its text, nothing, or why it cannot be read as a regular file. */
+function currentText(path: string): { text?: string; refused?: string } {
+  const stat = lstatOrUndefined(path);
+  if (!stat) return {};
+  if (stat.isSymbolicLink()) return { refused: 'is a symbolic link; upgrade never reads or writes through links' };
+  if (!stat.isFile()) return { refused: 'is not a regular file; upgrade only replaces regular files' };
+  return { text: readInputFile(path, 'the project file') };
 }
 
 const CONFLICT_MARKERS = /^(<{7}|>{7}) |^={7}$/m;
@@ -130,10 +156,16 @@ export async function planUpgrade(
     const path = join(directory, file.path);
     const record = manifest.files[file.path];
     const included = include.some((re) => re.test(file.path));
-    const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-    if (file.policy === 'user' && !included) {
+    const owned = file.policy === 'user' && !included;
+    const found = currentText(path);
+    if (found.refused && !owned) {
+      plans.push({ path: file.path, status: 'refused', reason: found.refused });
+      continue;
+    }
+    const current = found.text;
+    if (owned) {
       plans.push(
-        current === undefined && !record
+        current === undefined && !found.refused && !record
           ? { path: file.path, status: 'added', content: file.content, executable: file.executable }
           : { path: file.path, status: 'user-owned' },
       );
@@ -219,8 +251,10 @@ async function goSteps(directory: string, versions: Versions, options: UpgradeOp
   ];
   for (const [label, args] of steps) {
     options.onStep?.(label);
-    const result = await execa('go', args, { cwd: directory, reject: false, all: true, cancelSignal: options.signal, stdin: 'ignore' });
-    if (result.isCanceled) throw new CliError('interrupted', EXIT.interrupted, 'interrupted');
+    const child = execa('go', args, { cwd: directory, reject: false, all: true, cancelSignal: options.signal, stdin: 'ignore' });
+    checkpoint(label.split(' ').slice(0, 2).join(' '));
+    const result = await child;
+    if (result.isCanceled) throw new CliError('interrupted; the project is as it was before the upgrade', EXIT.interrupted, 'interrupted');
     if (result.exitCode !== 0) return { ok: false, step: label, output: result.all };
   }
   return { ok: true };
@@ -247,6 +281,10 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
   const include = (options.include ?? []).map(globToRegExp);
   const pending = readPending(directory);
   const plans = await planUpgrade(directory, manifest, rendered, include, pending);
+  const refused = plans.filter((p) => p.status === 'refused');
+  if (refused.length > 0) {
+    throw conflictError(directory, refused.map((p) => ({ path: p.path, problem: p.reason ?? 'cannot be replaced' })), 'Replace each with a regular file (or remove it), then run upgrade again.');
+  }
   const conflicts = plans.filter((p) => p.status === 'conflict').map((p) => p.path);
   const report: UpgradeReport = {
     directory,
@@ -256,6 +294,8 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     conflicts,
     manifestAdvanced: false,
   };
+  checkpoint('planned');
+  await stopIfInterrupted(options.signal, undefined, 'interrupted; nothing was changed');
   if (options.dryRun) {
     report.diff = await diffFor(directory, plans);
     return report;
@@ -268,20 +308,47 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     for (const path of conflicts) record.files[path] = rendered.find((f) => f.path === path)!.content;
     writes.push({ path: PENDING_FILE, content: `${JSON.stringify(record, null, 2)}\n`, executable: false, policy: 'managed' });
   }
-  if (writes.length > 0) writeProject(directory, writes).commit();
-  if (conflicts.length > 0) return report;
-
-  report.go = await goSteps(directory, versions, options);
-  if (!report.go?.ok) return report;
-  // The new base: what the generator wrote now for the files it owns; the user's own files keep their old record.
-  const next = buildManifest(manifest.answers, rendered, versions, options.generatorVersion);
-  for (const plan of plans) {
-    if (plan.status === 'user-owned' && manifest.files[plan.path]) next.files[plan.path] = manifest.files[plan.path]!;
+  // What is replaced is what was read for the plan: a file changed since then is a conflict, not overwritten.
+  const { overwrites, conflicts: blocked } = planWrite(directory, writes.map((w) => w.path));
+  if (blocked.length > 0) throw conflictError(directory, blocked, 'Replace each with a regular file (or remove it), then run upgrade again.');
+  const transaction = writeProject(directory, writes, { overwrites });
+  const untouched = 'interrupted; the project is as it was before the upgrade';
+  try {
+    checkpoint('written');
+    await stopIfInterrupted(options.signal, transaction, untouched);
+    if (conflicts.length > 0) {
+      transaction.commit();
+      return report;
+    }
+    transaction.protect('go.mod');
+    transaction.protect('go.sum');
+    report.go = await goSteps(directory, versions, options);
+    await stopIfInterrupted(options.signal, transaction, untouched);
+    if (!report.go?.ok) {
+      // Kept on purpose: an SDK move can need code changes, which the user makes on top of this state.
+      transaction.commit();
+      return report;
+    }
+    checkpoint('manifest');
+    // The new base: what the generator wrote now for the files it owns; the user's own files keep their old record.
+    const next = buildManifest(manifest.answers, rendered, versions, options.generatorVersion);
+    for (const plan of plans) {
+      if (plan.status === 'user-owned' && manifest.files[plan.path]) next.files[plan.path] = manifest.files[plan.path]!;
+    }
+    transaction.replace(MANIFEST_FILE, manifestFile(next).content);
+    transaction.remove(PENDING_FILE);
+    await stopIfInterrupted(options.signal, transaction, untouched);
+    transaction.commit();
+  } catch (error) {
+    undo(transaction);
+    throw error;
   }
-  writeProject(directory, [manifestFile(next)]).commit();
-  rmSync(join(directory, PENDING_FILE), { force: true });
   report.manifestAdvanced = true;
   return report;
+}
+
+function undo(transaction: Transaction): void {
+  if (!transaction.isFinished) transaction.rollback();
 }
 
 function compareVersions(a: string, b: string): number {

@@ -1,164 +1,642 @@
-// Writing a rendered project without ever losing a file: everything is rendered into a staging directory beside the
-// target, then moved into place; until `commit`, `rollback` puts the target back exactly as it was. The moves are
-// synchronous, so a signal arriving meanwhile is handled only once the target is in a consistent state.
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync, chmodSync } from 'node:fs';
+// Writing files into a project without ever losing one of the user's.
+//
+// A target that does not exist is rendered into a staging directory beside it and renamed into place in one step: a
+// second run, or a directory that appeared meanwhile, makes that rename fail, and the run stops with nothing touched.
+// A target that exists is claimed first: a staging directory with a fixed name inside it is created exclusively (a
+// second run sees it and stops), and every file is then moved in one by one, each destination checked at that moment
+// against what the user allowed. A destination is only ever replaced when it is a regular file that was listed and has
+// not changed since; directories, links, FIFOs, sockets and devices are never written through or removed. Every step
+// is written to a journal in the staging directory before it is taken, so a run killed outright is undone by the
+// next one. Until `commit`, `rollback` puts the target back exactly as it was.
+import {
+  appendFileSync,
+  constants,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  chmodSync,
+  writeFileSync,
+  type BigIntStats,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
+import { checkpoint } from './hooks.js';
 import type { RenderedFile } from './render.js';
 
-export type TargetState = { kind: 'missing' } | { kind: 'empty' } | { kind: 'non-empty'; entries: string[] };
+/** The staging directory inside an existing target; its exclusive creation is the claim on the target. */
+export const CLAIM_DIR = '.create-vault-plugin.staging';
+const OWNER_FILE = 'owner.json';
+const JOURNAL_FILE = 'journal';
 
-/** A directory holding nothing, or only `.git`, counts as empty. */
-export function inspectTarget(target: string): TargetState {
-  let stat;
+export type TargetState = { kind: 'missing'; path: string } | { kind: 'empty'; path: string } | { kind: 'non-empty'; path: string; entries: string[] };
+
+/** What stands at a path, without following a link. */
+export type EntryKind = 'missing' | 'file' | 'directory' | 'symlink' | 'fifo' | 'socket' | 'device';
+
+function lstatOrUndefined(path: string): BigIntStats | undefined {
   try {
-    stat = lstatSync(target);
+    return lstatSync(path, { bigint: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'missing' };
-    throw new CliError(`cannot write in ${dirname(target)} (${code ?? String(error)}); choose a directory you can write to`, EXIT.failure, 'target-unwritable', 'directory');
+    if (code === 'ENOENT') return undefined;
+    // A path whose parent is a file: nothing can stand there.
+    if (code === 'ENOTDIR') return undefined;
+    throw error;
   }
-  if (!stat.isDirectory()) {
-    throw new CliError(`${target} exists and is not a directory; choose another target directory`, EXIT.refused, 'target-not-directory', 'directory');
-  }
-  const entries = readdirSync(target).filter((e) => e !== '.git').sort();
-  return entries.length === 0 ? { kind: 'empty' } : { kind: 'non-empty', entries };
 }
 
-/** Files of the plan that already exist in the target and would be overwritten. */
-export function existingFiles(target: string, files: RenderedFile[]): string[] {
-  return files.filter((f) => existsSync(join(target, f.path))).map((f) => f.path);
+function kindOf(stat: BigIntStats | undefined): EntryKind {
+  if (!stat) return 'missing';
+  if (stat.isSymbolicLink()) return 'symlink';
+  if (stat.isFile()) return 'file';
+  if (stat.isDirectory()) return 'directory';
+  if (stat.isFIFO()) return 'fifo';
+  if (stat.isSocket()) return 'socket';
+  return 'device';
+}
+
+const DESCRIBE: Record<EntryKind, string> = {
+  missing: 'nothing',
+  file: 'a file',
+  directory: 'a directory',
+  symlink: 'a symbolic link',
+  fifo: 'a FIFO',
+  socket: 'a socket',
+  device: 'a device file',
+};
+
+/** Identifies one version of a file: any write, replacement or change of mode changes it. */
+function fingerprint(stat: BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.mode}`;
+}
+
+/**
+ * The target as it stands. A link to a directory is followed (the project goes where it points); a link to anything
+ * else, a dangling link or a non-directory is refused. A directory holding nothing, or only `.git`, counts as empty.
+ */
+export function inspectTarget(targetPath: string): TargetState {
+  let target = resolve(targetPath);
+  const stat = lstatOrUndefinedOrFail(target);
+  if (!stat) return { kind: 'missing', path: target };
+  if (stat.isSymbolicLink()) {
+    let real: string;
+    try {
+      real = realpathSync(target);
+    } catch {
+      throw new CliError(`${target} is a symbolic link to nothing; remove it or choose another target directory`, EXIT.refused, 'target-not-directory', 'directory');
+    }
+    if (!statSync(real).isDirectory()) {
+      throw new CliError(`${target} is a symbolic link to ${real}, which is not a directory; choose another target directory`, EXIT.refused, 'target-not-directory', 'directory');
+    }
+    target = real;
+  } else if (!stat.isDirectory()) {
+    throw new CliError(`${target} exists and is ${DESCRIBE[kindOf(stat)]}, not a directory; choose another target directory`, EXIT.refused, 'target-not-directory', 'directory');
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync(target).filter((e) => e !== '.git').sort();
+  } catch (error) {
+    throw fsError(error, `read the directory ${target}`);
+  }
+  return entries.length === 0 ? { kind: 'empty', path: target } : { kind: 'non-empty', path: target, entries };
+}
+
+function lstatOrUndefinedOrFail(path: string): BigIntStats | undefined {
+  try {
+    return lstatOrUndefined(path);
+  } catch (error) {
+    throw fsError(error, `look at ${path}`);
+  }
+}
+
+/** A regular file of the plan that exists and will be replaced, as it was when it was listed. */
+export interface Overwrite {
+  path: string;
+  fingerprint: string;
+}
+
+/** Something in the way of a planned file that no flag lets the generator replace. */
+export interface Conflict {
+  path: string;
+  problem: string;
+}
+
+export interface WritePlan {
+  overwrites: Overwrite[];
+  conflicts: Conflict[];
+}
+
+/**
+ * For each planned path: is it free, a regular file to list for overwriting, or a conflict (something else stands
+ * there or where one of its directories goes)?
+ */
+export function planWrite(target: string, paths: string[]): WritePlan {
+  const overwrites: Overwrite[] = [];
+  const conflicts: Conflict[] = [];
+  const seen = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split('/');
+    let blocked = false;
+    for (let i = 1; i < parts.length && !blocked; i++) {
+      const dir = parts.slice(0, i).join('/');
+      const kind = kindOf(lstatOrUndefinedOrFail(join(target, dir)));
+      if (kind === 'missing' || kind === 'directory') continue;
+      blocked = true;
+      if (!seen.has(dir)) {
+        seen.add(dir);
+        conflicts.push({ path: dir, problem: `is ${DESCRIBE[kind]} where the generator needs a directory` });
+      }
+    }
+    if (blocked) continue;
+    const stat = lstatOrUndefinedOrFail(join(target, path));
+    const kind = kindOf(stat);
+    if (kind === 'missing') continue;
+    if (kind === 'file') overwrites.push({ path, fingerprint: fingerprint(stat!) });
+    else conflicts.push({ path, problem: `is ${DESCRIBE[kind]}; only regular files are ever replaced` });
+  }
+  return { overwrites, conflicts };
+}
+
+export function conflictError(target: string, conflicts: Conflict[], advice: string): CliError {
+  const list = conflicts.map((c) => `  ${c.path} ${c.problem}`).join('\n');
+  return new CliError(`cannot write in ${target}; nothing was changed:\n${list}\n${advice}`, EXIT.refused, 'conflict', 'directory');
+}
+
+/** Turns a failed file-system call into one message that names the path and what to do. */
+export function fsError(error: unknown, doing: string): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    ENOTDIR: 'a file stands where a directory is needed',
+    EISDIR: 'a directory stands where a file is needed',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many levels of symbolic links',
+    EIO: 'an input/output error',
+  };
+  const why = (code && reason[code]) ?? (error instanceof Error ? error.message : String(error));
+  return new CliError(`cannot ${doing}: ${why}${code ? ` (${code})` : ''}; check the path and its permissions, or choose another directory`, EXIT.failure, 'file-system');
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readOwner(dir: string): number | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as { pid?: unknown };
+    return typeof owner.pid === 'number' ? owner.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type Step = { op: 'mkdir' | 'backup' | 'place' | 'save' | 'absent'; path: string };
+
+/** Staging directories left beside a missing target by runs that were killed: rendered files only, safe to remove. */
+function removeStaleSiblings(target: string): void {
+  const parent = dirname(target);
+  const prefix = `.${basename(target)}.create-vault-plugin-`;
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const dir = join(parent, entry);
+    const pid = readOwner(dir);
+    if (pid !== undefined && !isAlive(pid)) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export class Transaction {
-  private committed = false;
-  private readonly laterPaths: string[] = [];
+  private finished = false;
+  private readonly steps: Step[] = [];
+
   constructor(
+    /** Where the project is, by real path. */
+    readonly target: string,
     private readonly staging: string,
-    private readonly createdRoot: string | undefined,
-    private readonly movedIn: string[],
-    private readonly backedUp: string[],
-    private readonly createdDirs: string[],
+    /** The target did not exist: it was created by one rename and is removed again on rollback. */
+    private readonly created: { files: string[] } | undefined,
+    private readonly createdParents: string[],
+    /** What a recovery of an earlier, killed run restored; empty when there was none. */
+    readonly recovered: string[],
   ) {}
 
-  /**
-   * Declares a path that a later step of the run (the build's bin/) may create: if it does not exist now, rollback
-   * removes it too.
-   */
-  track(path: string): void {
-    if (!existsSync(path)) this.laterPaths.push(path);
+  private journal(step: Step): void {
+    appendFileSync(join(this.staging, JOURNAL_FILE), `${JSON.stringify(step)}\n`);
+    this.steps.push(step);
   }
 
-  /** Undoes the write: a directory the run created is removed; files that existed get their old bytes back. */
-  rollback(): void {
-    if (this.committed) return;
-    for (const path of this.laterPaths) rmSync(path, { recursive: true, force: true });
-    if (this.createdRoot) {
-      rmSync(this.createdRoot, { recursive: true, force: true });
-    } else {
-      for (const path of this.movedIn) rmSync(path, { force: true });
-      for (const path of this.backedUp) renameSync(join(this.staging, 'backup', path.replace(/^\/+/, '')), path);
-      for (const dir of [...this.createdDirs].reverse()) {
-        try {
-          rmdirSync(dir);
-        } catch {
-          // Not empty: something else wrote there meanwhile, so it is not ours to remove.
-        }
+  /** Moves one staged file into place, refusing anything the user did not allow. */
+  place(file: RenderedFile, allowed: Map<string, string>): void {
+    const destination = join(this.target, file.path);
+    const parts = file.path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      const dir = join(this.target, rel);
+      const kind = kindOf(lstatOrUndefined(dir));
+      if (kind === 'directory') continue;
+      if (kind !== 'missing') throw new PlaceConflict(rel, `is ${DESCRIBE[kind]} where the generator needs a directory`);
+      this.journal({ op: 'mkdir', path: rel });
+      try {
+        mkdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        this.steps.pop(); // not ours after all
+        if (kindOf(lstatOrUndefined(dir)) !== 'directory') throw new PlaceConflict(rel, 'appeared while the project was being written');
       }
     }
-    rmSync(this.staging, { recursive: true, force: true });
-    this.committed = true;
+    const stat = lstatOrUndefined(destination);
+    if (stat) {
+      const listed = allowed.get(file.path);
+      if (listed === undefined) throw new PlaceConflict(file.path, `appeared while the project was being written (${DESCRIBE[kindOf(stat)]})`);
+      if (!stat.isFile()) throw new PlaceConflict(file.path, `was replaced by ${DESCRIBE[kindOf(stat)]} after it was listed`);
+      if (fingerprint(stat) !== listed) throw new PlaceConflict(file.path, 'changed after it was listed for overwriting');
+      this.journal({ op: 'backup', path: file.path });
+      const backup = join(this.staging, 'backup', file.path);
+      mkdirSync(dirname(backup), { recursive: true });
+      renameSync(destination, backup);
+    }
+    this.journal({ op: 'place', path: file.path });
+    const staged = join(this.staging, 'project', file.path);
+    try {
+      // link() never replaces: if anything appeared at the destination since the check above, it fails.
+      linkSync(staged, destination);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new PlaceConflict(file.path, 'appeared while the project was being written');
+      if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'].includes(code ?? '')) throw error;
+      // A file system without hard links, or a mount point inside the target: copy, still never replacing.
+      copyFileSync(staged, destination, constants.COPYFILE_EXCL);
+      if (file.executable) chmodSync(destination, 0o755);
+    }
   }
 
-  /** Makes the write final and removes the staging directory with its backups. */
-  commit(): void {
-    if (this.committed) return;
-    try {
-      rmdirSync(this.staging); // emptied by the move of a new project into place
-    } catch {
-      rmSync(this.staging, { recursive: true, force: true });
+  /**
+   * Keeps the current bytes of a file that a later step (go get, go mod tidy) rewrites in place, so rollback can put
+   * them back; a file that does not exist yet is removed again on rollback.
+   */
+  protect(path: string): void {
+    const full = join(this.target, path);
+    const stat = lstatOrUndefined(full);
+    if (!stat) {
+      this.journal({ op: 'absent', path });
+      return;
     }
-    this.committed = true;
+    if (!stat.isFile()) throw new PlaceConflict(path, `is ${DESCRIBE[kindOf(stat)]}; only regular files are ever replaced`);
+    this.journal({ op: 'save', path });
+    const saved = join(this.staging, 'saved', path);
+    mkdirSync(dirname(saved), { recursive: true });
+    copyFileSync(full, saved);
+  }
+
+  /** Replaces a regular file (or creates a missing one) with `content` in one rename, after protecting it. */
+  replace(path: string, content: string): void {
+    this.protect(path);
+    const temp = join(this.staging, 'replace.tmp');
+    writeFileSync(temp, content);
+    renameSync(temp, join(this.target, path));
+  }
+
+  /** Removes a regular file, after protecting it. */
+  remove(path: string): void {
+    if (!lstatOrUndefined(join(this.target, path))) return;
+    this.protect(path);
+    unlinkSync(join(this.target, path));
+  }
+
+  /** Undoes every step; the target is as it was before the run. */
+  rollback(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.created) {
+      removeCreated(this.target, this.created.files);
+      for (const dir of [...this.createdParents].reverse()) tryRmdir(dir);
+      rmSync(this.staging, { recursive: true, force: true });
+      return;
+    }
+    const kept = undo(this.target, this.staging, this.steps);
+    if (kept.length === 0) rmSync(this.staging, { recursive: true, force: true });
+    else throw restoreFailed(this.staging, kept);
+  }
+
+  /** Makes the write final: the staging directory, with the backups of replaced files, is removed. */
+  commit(): void {
+    if (this.finished) return;
+    this.finished = true;
+    rmSync(this.staging, { recursive: true, force: true });
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
   }
 }
 
-function stageFiles(staging: string, files: RenderedFile[]): void {
+class PlaceConflict extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path} ${problem}`);
+  }
+}
+
+function tryRmdir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty: something else wrote there meanwhile, so it is not ours to remove.
+  }
+}
+
+/** Removes the files a created target received, then its directories bottom-up while empty: never anything else. */
+function removeCreated(target: string, files: string[]): void {
+  const dirs = new Set<string>();
+  for (const file of files) {
+    rmSync(join(target, file), { force: true });
+    for (let dir = dirname(file); dir !== '.'; dir = dirname(dir)) dirs.add(dir);
+  }
+  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) tryRmdir(join(target, dir));
+  tryRmdir(target);
+}
+
+function sameFile(a: string, b: string): boolean {
+  const sa = lstatOrUndefined(a);
+  const sb = lstatOrUndefined(b);
+  if (!sa || !sb || !sa.isFile() || !sb.isFile()) return false;
+  if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
+  return sa.size === sb.size && readFileSync(a).equals(readFileSync(b));
+}
+
+/** Reverses journal steps, newest first. Returns the backups it could not put back (their paths in the staging dir). */
+function undo(target: string, staging: string, steps: Step[]): string[] {
+  const kept: string[] = [];
+  for (const step of [...steps].reverse()) {
+    const destination = join(target, step.path);
+    switch (step.op) {
+      case 'place':
+        // Only a file that is still the one we placed is ours to remove.
+        if (sameFile(destination, join(staging, 'project', step.path))) unlinkSync(destination);
+        break;
+      case 'backup': {
+        const backup = join(staging, 'backup', step.path);
+        if (!lstatOrUndefined(backup)) break; // the rename never happened
+        if (lstatOrUndefined(destination)) kept.push(join('backup', step.path));
+        else renameSync(backup, destination);
+        break;
+      }
+      case 'save': {
+        const saved = join(staging, 'saved', step.path);
+        if (!lstatOrUndefined(saved)) break; // killed before the copy finished: the file was not touched yet
+        const current = lstatOrUndefined(destination);
+        if (current && !current.isFile()) kept.push(join('saved', step.path));
+        else renameSync(saved, destination);
+        break;
+      }
+      case 'absent':
+        if (lstatOrUndefined(destination)?.isFile()) unlinkSync(destination);
+        break;
+      case 'mkdir':
+        tryRmdir(destination);
+        break;
+    }
+  }
+  return kept;
+}
+
+function restoreFailed(staging: string, kept: string[]): CliError {
+  return new CliError(
+    `could not put back every original file, because something else now stands where they were; your originals are kept in ${staging}: ${kept.join(', ')}. Move them back by hand, then remove that directory.`,
+    EXIT.failure,
+    'restore-failed',
+  );
+}
+
+function readJournal(staging: string): Step[] {
+  let text = '';
+  try {
+    text = readFileSync(join(staging, JOURNAL_FILE), 'utf8');
+  } catch {
+    return [];
+  }
+  const steps: Step[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      if (line) steps.push(JSON.parse(line) as Step);
+    } catch {
+      // A line cut short by a kill: its step was never taken.
+    }
+  }
+  return steps;
+}
+
+/**
+ * Claims an existing target. A claim left by a run that is still going is a conflict; one left by a run that was
+ * killed is undone first (its journal says what it did), and the files it restored are returned.
+ */
+function claim(target: string): { staging: string; recovered: string[] } {
+  const staging = join(target, CLAIM_DIR);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      mkdirSync(staging);
+      writeFileSync(join(staging, OWNER_FILE), `${JSON.stringify({ pid: process.pid, started: new Date().toISOString() })}\n`);
+      return { staging, recovered: [] };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(error, `write in ${target}`);
+    }
+    const stat = lstatOrUndefined(staging);
+    if (stat && !stat.isDirectory()) {
+      throw conflictError(target, [{ path: CLAIM_DIR, problem: `is ${DESCRIBE[kindOf(stat)]}, not a create-vault-plugin staging directory` }], 'Remove it, then run again.');
+    }
+    const pid = readOwner(staging);
+    if (pid === undefined || isAlive(pid)) {
+      // No owner yet means a run is between creating its claim and recording itself: it is alive.
+      if (pid === undefined && attempt < 2) {
+        sleepSync(50);
+        continue;
+      }
+      throw new CliError(
+        `another create-vault-plugin run${pid ? ` (pid ${pid})` : ''} is writing in ${target}; wait for it to finish, then run again. If no other run is going, remove ${staging} after checking it holds none of your files.`,
+        EXIT.refused,
+        'busy',
+        'directory',
+      );
+    }
+    // Killed outright: take its claim over by renaming it (only one run can), then undo what its journal recorded.
+    const orphan = `${staging}.${process.pid}`;
+    try {
+      renameSync(staging, orphan);
+    } catch {
+      continue;
+    }
+    const steps = readJournal(orphan);
+    const kept = undo(target, orphan, steps);
+    if (kept.length > 0) throw restoreFailed(orphan, kept);
+    rmSync(orphan, { recursive: true, force: true });
+    const recovered = steps.filter((s) => s.op === 'backup' || s.op === 'save').map((s) => s.path);
+    return { ...claim(target), recovered };
+  }
+  throw new CliError(`cannot claim ${target}: other runs keep claiming it; run again when they are done`, EXIT.refused, 'busy', 'directory');
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function stageFiles(dir: string, files: RenderedFile[]): void {
   const made = new Set<string>();
   for (const file of files) {
-    const path = join(staging, 'project', file.path);
-    const dir = dirname(path);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
+    const path = join(dir, file.path);
+    const parent = dirname(path);
+    if (!made.has(parent)) {
+      mkdirSync(parent, { recursive: true });
+      made.add(parent);
     }
-    writeFileSync(path, file.content);
+    writeFileSync(path, file.content, { mode: file.executable ? 0o755 : 0o644 });
     if (file.executable) chmodSync(path, 0o755);
   }
 }
 
-function makeStaging(target: string): string {
-  const parent = dirname(target);
-  try {
-    mkdirSync(parent, { recursive: true });
-    return mkdtempSync(join(parent, `.${basename(target)}.create-vault-plugin-`));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot write in ${parent} (${code ?? String(error)}); choose a directory you can write to`,
-      EXIT.failure,
-      'target-unwritable',
-      'directory',
-    );
+function missingParents(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; !lstatOrUndefined(d); d = dirname(d)) {
+    out.unshift(d);
+    if (dirname(d) === d) break;
   }
+  return out;
+}
+
+export interface WriteOptions {
+  /** Regular files the user allowed to be replaced, as listed (path → fingerprint). */
+  overwrites?: Overwrite[];
+  /** The target must still hold nothing but `.git` when it is claimed (a run without --force). */
+  requireEmpty?: boolean;
 }
 
 /**
- * Stages `files` beside `target` and moves them in. A missing target is created by a single rename; an existing one
- * gets each planned file moved in, with any file it replaces kept as a backup until `commit`.
+ * Writes `files` into `targetPath` as described at the top of this file, and returns the open transaction: commit it
+ * to keep the files, roll it back to restore the target.
  */
-export function writeProject(targetPath: string, files: RenderedFile[]): Transaction {
-  const target = resolve(targetPath);
-  const state = inspectTarget(target);
-  const staging = makeStaging(target);
+export function writeProject(targetPath: string, files: RenderedFile[], options: WriteOptions = {}): Transaction {
+  const state = inspectTarget(targetPath);
+  const target = state.path;
+  if (state.kind === 'missing') return createTarget(target, files);
+
+  const { staging, recovered } = claim(target);
+  const transaction = new Transaction(target, staging, undefined, [], recovered);
   try {
-    stageFiles(staging, files);
-    if (state.kind === 'missing') {
-      renameSync(join(staging, 'project'), target);
-      return new Transaction(staging, target, [], [], []);
-    }
-    const movedIn: string[] = [];
-    const backedUp: string[] = [];
-    const createdDirs: string[] = [];
-    const transaction = new Transaction(staging, undefined, movedIn, backedUp, createdDirs);
-    try {
-      for (const file of files) {
-        const destination = join(target, file.path);
-        let dir = dirname(destination);
-        const missingDirs: string[] = [];
-        while (!existsSync(dir)) {
-          missingDirs.unshift(dir);
-          dir = dirname(dir);
-        }
-        for (const d of missingDirs) {
-          mkdirSync(d);
-          createdDirs.push(d);
-        }
-        if (existsSync(destination)) {
-          const backup = join(staging, 'backup', destination.replace(/^\/+/, ''));
-          mkdirSync(dirname(backup), { recursive: true });
-          renameSync(destination, backup);
-          backedUp.push(destination);
-        }
-        renameSync(join(staging, 'project', file.path), destination);
-        movedIn.push(destination);
+    checkpoint('claimed');
+    if (options.requireEmpty) {
+      const now = readdirSync(target).filter((e) => e !== '.git' && e !== CLAIM_DIR);
+      if (now.length > 0) {
+        throw conflictError(target, now.map((e) => ({ path: e, problem: 'appeared after the directory was found empty' })), 'Pass --force to write into a non-empty directory, or choose another.');
       }
-    } catch (error) {
-      transaction.rollback();
-      throw error;
+    }
+    appendFileSync(join(staging, JOURNAL_FILE), '');
+    stageFiles(join(staging, 'project'), files);
+    const allowed = new Map((options.overwrites ?? []).map((o) => [o.path, o.fingerprint]));
+    const half = Math.floor(files.length / 2);
+    files.forEach((file, i) => {
+      if (i === half) checkpoint('moving');
+      transaction.place(file, allowed);
+    });
+    if (options.requireEmpty) {
+      const ours = new Set([CLAIM_DIR, '.git', ...files.map((f) => f.path.split('/')[0]!)]);
+      const strangers = readdirSync(target).filter((e) => !ours.has(e));
+      if (strangers.length > 0) {
+        throw conflictError(target, strangers.map((e) => ({ path: e, problem: 'appeared while the project was being written' })), 'Nothing was changed; look at those paths, then run again.');
+      }
     }
     return transaction;
   } catch (error) {
+    transaction.rollback();
+    if (error instanceof PlaceConflict) {
+      throw conflictError(target, [{ path: error.path, problem: error.problem }], 'Nothing was changed; look at that path, then run again.');
+    }
+    if (error instanceof CliError) throw error;
+    throw fsError(error, `write the project into ${target}`);
+  }
+}
+
+function createTarget(target: string, files: RenderedFile[]): Transaction {
+  removeStaleSiblings(target);
+  const parent = dirname(target);
+  const createdParents = missingParents(parent);
+  let staging: string;
+  try {
+    mkdirSync(parent, { recursive: true });
+    staging = mkdtempSync(join(parent, `.${basename(target)}.create-vault-plugin-`));
+  } catch (error) {
+    for (const dir of [...createdParents].reverse()) tryRmdir(dir);
+    throw fsError(error, `create ${target}`);
+  }
+  try {
+    writeFileSync(join(staging, OWNER_FILE), `${JSON.stringify({ pid: process.pid })}\n`);
+    stageFiles(join(staging, 'project'), files);
+    checkpoint('claimed');
+    try {
+      // One rename: it fails if the target appeared meanwhile with anything in it (another run, the user).
+      renameSync(join(staging, 'project'), target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') {
+        const entries = (() => {
+          try {
+            return readdirSync(target).slice(0, 5).join(', ');
+          } catch {
+            return DESCRIBE[kindOf(lstatOrUndefined(target))];
+          }
+        })();
+        throw new CliError(
+          `${target} appeared while the project was being prepared (${entries}); nothing was written. Choose another directory, or run again to write into it.`,
+          EXIT.refused,
+          'conflict',
+          'directory',
+        );
+      }
+      throw fsError(error, `create ${target}`);
+    }
+  } catch (error) {
     rmSync(staging, { recursive: true, force: true });
+    for (const dir of [...createdParents].reverse()) tryRmdir(dir);
     throw error;
   }
+  const transaction = new Transaction(target, staging, { files: files.map((f) => f.path) }, createdParents, []);
+  return transaction;
+}
+
+/**
+ * Lets a signal that arrived during synchronous work be delivered (signal handlers run from the event loop); if one
+ * came, rolls `transaction` back and fails with exit 130 and `message`.
+ */
+export async function stopIfInterrupted(signal: AbortSignal | undefined, transaction: Transaction | undefined, message: string): Promise<void> {
+  // Two turns of the event loop: a turn that started in the poll phase runs its immediates before polling again, so
+  // only the second is sure to come after the poll that delivers a signal already sent.
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  if (!signal?.aborted) return;
+  transaction?.rollback();
+  throw new CliError(message, EXIT.interrupted, 'interrupted');
 }

@@ -11,13 +11,15 @@ import { BIN } from './helpers/scaffold.js';
 const root = tempDir('interrupt');
 afterAll(() => removeDir(root));
 
-function runAndSignal(args: string[], delayMs: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function runAndSignal(args: string[], delayMs: number, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill(signal), delayMs);
-    child.on('exit', (code, sig) => {
+    child.on('close', (code, sig) => {
       clearTimeout(timer);
-      resolve({ code, signal: sig });
+      resolve({ code, signal: sig, stderr });
     });
   });
 }
@@ -44,7 +46,7 @@ describe('interrupting a scaffold', () => {
   afterAll(() => console.log(`interrupt points tried: ${outcomes}`));
 
   it.each([...EARLY, ...BUILDING].flatMap((d) => [[d, 'SIGINT'] as const, [d, 'SIGTERM'] as const]))(
-    'after %i ms with %s into a new directory: either complete, or nothing left',
+    'after %i ms with %s into a new directory: complete, nothing left, or (once written) the whole project kept with a way to finish',
     async (delay, signal) => {
       const target = join(root, `new-${delay}-${signal}`);
       const result = await runAndSignal([target, '--type', 'secrets', '--name', 'demo', '--yes'], delay, signal);
@@ -53,7 +55,13 @@ describe('interrupting a scaffold', () => {
         expect(existsSync(join(target, '.vault-plugin.json'))).toBe(true);
       } else {
         expect(result.code === 130 || result.signal !== null, `exit ${result.code} ${result.signal}`).toBe(true);
-        expect(existsSync(target)).toBe(false);
+        if (existsSync(target)) {
+          // Interrupted after the project was written: it is kept whole, and the message says so.
+          expect(result.stderr).toMatch(/complete in/);
+          const manifest = JSON.parse(readFileSync(join(target, '.vault-plugin.json'), 'utf8')) as { files: Record<string, unknown> };
+          for (const path of Object.keys(manifest.files)) expect(existsSync(join(target, path)), path).toBe(true);
+          expect(existsSync(join(target, 'bin'))).toBe(false);
+        }
       }
       expect(leftovers()).toEqual([]);
     },
@@ -71,7 +79,8 @@ describe('interrupting a scaffold', () => {
       const result = await runAndSignal([target, '--type', 'secrets', '--name', 'demo', '--yes', '--force'], delay, 'SIGINT');
       outcomes++;
       expect(readFileSync(join(target, 'notes.md'), 'utf8')).toBe('keep\n');
-      if (result.code !== 0) expect(snapshot(target)).toEqual(before);
+      // Before the project is written, an interrupt leaves every file as it was; after, only the build is undone.
+      if (result.code !== 0 && !/complete in/.test(result.stderr)) expect(snapshot(target)).toEqual(before);
       expect(leftovers()).toEqual([]);
     },
     60_000,

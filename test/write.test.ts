@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../src/errors.js';
 import type { RenderedFile } from '../src/render.js';
-import { existingFiles, inspectTarget, writeProject } from '../src/write.js';
+import { inspectTarget, planWrite, writeProject } from '../src/write.js';
 import { removeDir, tempDir } from './helpers/go.js';
 
 const files: RenderedFile[] = [
@@ -35,27 +35,36 @@ describe('writeProject', () => {
     mkdirSync(target);
     writeFileSync(join(target, 'go.mod'), 'module mine\n');
     writeFileSync(join(target, 'notes.txt'), 'keep me\n');
-    expect(existingFiles(target, files)).toEqual(['go.mod']);
-    const transaction = writeProject(target, files);
+    const plan = planWrite(target, files.map((f) => f.path));
+    expect(plan.overwrites.map((o) => o.path)).toEqual(['go.mod']);
+    const transaction = writeProject(target, files, { overwrites: plan.overwrites });
     expect(readFileSync(join(target, 'go.mod'), 'utf8')).toBe('module x\n');
     transaction.rollback();
     expect(readFileSync(join(target, 'go.mod'), 'utf8')).toBe('module mine\n');
     expect(readdirSync(target).sort()).toEqual(['go.mod', 'notes.txt']);
   });
 
-  it('removes on rollback what a later step created at a tracked path, and keeps a tracked path that existed', () => {
-    const target = join(root, 'tracked');
-    mkdirSync(join(target, 'dist'), { recursive: true });
-    writeFileSync(join(target, 'dist', 'old'), 'mine\n');
-    const transaction = writeProject(target, files);
-    transaction.track(join(target, 'bin'));
-    transaction.track(join(target, 'dist'));
-    mkdirSync(join(target, 'bin'));
-    writeFileSync(join(target, 'bin', 'x'), 'built\n');
-    writeFileSync(join(target, 'dist', 'new'), 'built\n');
+  it('refuses to replace an existing file that was not listed, and changes nothing', () => {
+    const target = join(root, 'unlisted');
+    mkdirSync(target);
+    writeFileSync(join(target, 'go.mod'), 'module mine\n');
+    expect(() => writeProject(target, files)).toThrow(/go.mod appeared/);
+    expect(readdirSync(target)).toEqual(['go.mod']);
+    expect(readFileSync(join(target, 'go.mod'), 'utf8')).toBe('module mine\n');
+  });
+
+  it('puts back a file that go rewrites in place, and removes one it created, on rollback', () => {
+    const target = join(root, 'protected');
+    mkdirSync(target);
+    writeFileSync(join(target, 'go.mod'), 'module before\n');
+    const transaction = writeProject(target, []);
+    transaction.protect('go.mod');
+    transaction.protect('go.sum');
+    writeFileSync(join(target, 'go.mod'), 'module after\n');
+    writeFileSync(join(target, 'go.sum'), 'sums\n');
     transaction.rollback();
-    expect(readdirSync(target).sort()).toEqual(['dist']);
-    expect(readdirSync(join(target, 'dist'))).toEqual(['new', 'old']);
+    expect(readFileSync(join(target, 'go.mod'), 'utf8')).toBe('module before\n');
+    expect(readdirSync(target)).toEqual(['go.mod']);
   });
 
   it('keeps files the plan does not name when writing into an existing directory', () => {
@@ -71,7 +80,7 @@ describe('writeProject', () => {
     // A regular file where the parent directory should be fails for every user, root included.
     const parent = join(root, 'not-a-dir');
     writeFileSync(parent, '');
-    expect(() => writeProject(join(parent, 'x'), files)).toThrow(/cannot write in .*not-a-dir/);
+    expect(() => writeProject(join(parent, 'x'), files)).toThrow(/cannot (create|look at) .*not-a-dir/);
     expect(readFileSync(parent, 'utf8')).toBe('');
   });
 });
@@ -82,7 +91,7 @@ describe('inspectTarget', () => {
 
   it('counts a directory holding only .git as empty', () => {
     mkdirSync(join(root, 'repo/.git'), { recursive: true });
-    expect(inspectTarget(join(root, 'repo'))).toEqual({ kind: 'empty' });
+    expect(inspectTarget(join(root, 'repo'))).toEqual({ kind: 'empty', path: join(root, 'repo') });
   });
 
   it('refuses a path that is a file with exit code 4', () => {
