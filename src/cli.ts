@@ -13,6 +13,7 @@ import { isatty } from './tty.js';
 import { createUi, packageRunner, type Ui } from './ui.js';
 import { conflictError, fsError, inspectTarget, planWrite, stopIfInterrupted, writeProject, type TargetState, type Transaction } from './write.js';
 import { checkpoint } from './hooks.js';
+import { goSumModules, moduleClash } from './go.js';
 import { shellQuote } from './shell.js';
 
 const GENERATOR_VERSION = PACKAGE_VERSION;
@@ -170,6 +171,8 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   const versions = readVersions();
   const rendered = renderProject(answers, { versions, generatorVersion: GENERATOR_VERSION });
   const files = [...rendered, manifestFile(buildManifest(answers, rendered, versions, GENERATOR_VERSION))];
+  const clash = moduleClash(answers.module, goSumModules(rendered.find((f) => f.path === 'go.sum')?.content ?? ''));
+  if (clash) throw new CliError(`--module ${JSON.stringify(answers.module)} is invalid: module ${clash}`, EXIT.usage, 'invalid', 'module');
   checkpoint('rendered');
 
   // The answers may have taken minutes: whatever appeared in the target meanwhile counts.

@@ -16,6 +16,8 @@ const RESERVED_PACKAGE_NAMES = new Set([
   'main', 'api', 'plugin', 'dbplugin', 'logical', 'framework', 'hclog', 'os', 'context', 'errors', 'fmt', 'strings',
   'sync', 'time', 'sql', 'testing', 'tokenutil', 'connutil', 'dbutil', 'template', 'credsutil', 'strutil',
   'policyutil', 'subtle', 'sha256', 'hex', 'rand', 'base64', 'json', 'http', 'net', 'reflect', 'sort', 'version',
+  // Names cmd/<name>/main.go declares next to the import of the backend package.
+  'logger', 'meta', 'err',
 ]);
 
 function isHighSurrogate(code: number): boolean {
@@ -116,4 +118,26 @@ export function goPackageName(name: string, suffix: string): string {
   if (base === '' || /^[0-9]/.test(base)) return `p${base}${suffix}`;
   if (GO_KEYWORDS.has(base) || RESERVED_PACKAGE_NAMES.has(base)) return `${base}${suffix}`;
   return base;
+}
+
+/** Module paths a go.sum names. */
+export function goSumModules(goSum: string): Set<string> {
+  const modules = new Set<string>();
+  for (const line of goSum.split('\n')) {
+    const path = line.split(' ')[0];
+    if (path) modules.add(path);
+  }
+  return modules;
+}
+
+/**
+ * Why `module` cannot be the module path of a project that depends on `dependencies`, or undefined: a module that is
+ * one of its own dependencies imports itself, and one inside a dependency's path shadows that module's packages.
+ */
+export function moduleClash(module: string, dependencies: Iterable<string>): string | undefined {
+  for (const dep of dependencies) {
+    if (module === dep) return `is ${dep}, a module the generated project depends on; the project would import itself. Use your own path, such as github.com/you/vault-plugin-<name>`;
+    if (module.startsWith(`${dep}/`)) return `lies inside ${dep}, a module the generated project depends on; its packages would be ambiguous. Use your own path, such as github.com/you/vault-plugin-<name>`;
+  }
+  return undefined;
 }

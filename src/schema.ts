@@ -56,9 +56,20 @@ export interface Field {
 const NAME_RULE = 'lowercase letters, digits and single dashes, starting with a letter and not ending with a dash, at most 64 characters';
 const NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 
-export function validateName(value: string): string | undefined {
+// Mount paths Vault keeps for itself (vault/mount.go's protected mounts, and the token auth method every server has):
+// the printed `secrets enable -path=<name>` / `auth enable -path=<name>` would fail there.
+const RESERVED_MOUNTS: Partial<Record<PluginKind, readonly string[]>> = {
+  secrets: ['sys', 'auth', 'audit', 'cubbyhole', 'identity'],
+  auth: ['token'],
+};
+
+export function validateName(value: string, ctx?: FieldContext): string | undefined {
   if (value.length > 64) return `is ${value.length} characters long; a plugin name has at most 64`;
   if (!NAME_PATTERN.test(value)) return `must be ${NAME_RULE}`;
+  const type = ctx?.answers.type;
+  if (type && RESERVED_MOUNTS[type]?.includes(value)) {
+    return `is a mount path Vault reserves for itself (${RESERVED_MOUNTS[type]!.join(', ')}), so enabling the ${TYPE_LABEL[type]} at "${value}" would fail; choose another name`;
+  }
   return undefined;
 }
 
