@@ -1,7 +1,7 @@
 // Reading a file the user points us at (an answers file) or that a project holds (its manifest, a pending upgrade)
 // without ever blocking or eating memory: only a regular file is read, up to a size cap, and a UTF-8 byte order mark is
 // dropped. Opening with O_NONBLOCK means a FIFO never blocks the open, so Ctrl-C keeps working.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { CliError, EXIT } from './errors.js';
 
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -13,6 +13,16 @@ const KIND: Array<[(s: import('node:fs').Stats) => boolean, string]> = [
   [(s) => s.isCharacterDevice() || s.isBlockDevice(), 'a device'],
 ];
 
+/** What stands at `path` when it is not a regular file (a socket cannot even be opened), else undefined. */
+function describeKind(path: string): string | undefined {
+  try {
+    const stat = statSync(path);
+    return stat.isFile() ? undefined : (KIND.find(([test]) => test(stat))?.[1] ?? 'not a regular file');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The text of `path`, or a usage error (exit 2) naming the path and what is wrong with it: missing, unreadable, not a
  * regular file, larger than `MAX_INPUT_BYTES`, or not UTF-8 text.
@@ -23,6 +33,8 @@ export function readInputFile(path: string, what: string, code = 'input'): strin
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException).code;
+    const kind = describeKind(path);
+    if (kind) throw new CliError(`${what} ${path} is ${kind}; give a regular file`, EXIT.usage, code);
     const why = errno === 'ENOENT' ? 'it does not exist' : errno === 'EACCES' ? 'permission denied' : errno === 'ELOOP' ? 'too many symbolic links' : (errno ?? String(error));
     throw new CliError(`cannot read ${what} ${path}: ${why}`, EXIT.usage, code);
   }
