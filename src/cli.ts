@@ -164,6 +164,16 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
       'directory',
     );
   }
+  // A line break or other control character in the path breaks go build, make and every printed command.
+  const control = /[\u0000-\u001f\u007f]/.exec(resolve(directory));
+  if (control) {
+    throw new CliError(
+      `the project path ${JSON.stringify(resolve(directory))} holds a control character (U+${control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}); Go cannot build there and printed commands could not be pasted. Choose a path without one.`,
+      EXIT.usage,
+      'invalid',
+      'directory',
+    );
+  }
   // Refuse early, before asking anything, when the target can never be used; it is looked at again after the answers.
   refuseNonEmpty(inspectTarget(directory), options.force, 'is not empty');
   const answers = await resolveAnswers({ flags, file, directory, yes: Boolean(options.yes), ask: prompts?.ask });
@@ -211,7 +221,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   let report: BuildReport | undefined;
   let buildNote: string | undefined;
   if (willBuild) {
-    report = await firstBuild(target, answers, pluginVersion, plan.overwrites.some((o) => o.path === binaryPath(answers)), ui, interrupts, `cd ${shellQuote(where)} && ${buildCommand}`);
+    report = await firstBuild(target, answers, pluginVersion, plan.overwrites.some((o) => o.path === binaryPath(answers)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`);
     printBuild(ui, report);
   } else if (options.build) {
     buildNote = 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.';
@@ -220,7 +230,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
 
   ui.info();
   ui.info('Next steps:');
-  ui.info(`  cd ${shellQuote(where)}`);
+  ui.info(`  ${cdCommand(where)}`);
   ui.info('  make test          # go test ./...');
   ui.info('  make dev           # a dev server on 127.0.0.1:8200 with bin/ as its plugin directory');
   ui.info(`  ${buildCommand}   # after a change: rebuild, new sha256 and commands`);
@@ -239,6 +249,11 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
     commands: report?.commands ?? null,
     ...(buildNote ? { note: buildNote } : {}),
   });
+}
+
+/** `cd` into a directory, safe to paste whatever its name (a leading dash would read as an option). */
+function cdCommand(where: string): string {
+  return `cd ${shellQuote(where.startsWith('-') ? `./${where}` : where)}`;
 }
 
 /** Where the build puts the binary, relative to the project. */
