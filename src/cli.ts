@@ -455,15 +455,21 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   quietOnClosedPipe();
   let ui = createUi({ json: argv.includes('--json'), quiet: false, verbose: false });
   interrupts.report = (error) => report(error, ui, false);
-  const uiFor = (o: CommonOptions) => (ui = createUi({ json: Boolean(o.json), quiet: Boolean(o.quiet), verbose: Boolean(o.verbose) }));
+  // --json anywhere on the line asks for JSON, also where commander reads it as another option's value or as the
+  // top-level option before a subcommand.
+  const json = argv.includes('--json');
+  const uiFor = (o: CommonOptions) => (ui = createUi({ json: json || Boolean(o.json), quiet: Boolean(o.quiet), verbose: Boolean(o.verbose) }));
   let pending: Promise<void> | undefined;
   const program = buildProgram((action) => (pending = action()), interrupts, uiFor);
-  program.exitOverride().configureOutput({
-    writeErr: (text) => {
-      if (!text.startsWith('error:')) process.stderr.write(text);
-    },
-    outputError: () => {},
-  });
+  // Every command, subcommands included, reports usage errors through `report` (exit 2, one JSON document).
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().configureOutput({
+      writeErr: (text) => {
+        if (!text.startsWith('error:')) process.stderr.write(text);
+      },
+      outputError: () => {},
+    });
+  }
   try {
     await program.parseAsync(argv);
     if (pending) await pending;
