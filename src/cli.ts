@@ -11,7 +11,7 @@ import { readVersions, renderProject } from './render.js';
 import { FIELDS, type Answers } from './schema.js';
 import { isatty } from './tty.js';
 import { createUi, packageRunner, type Ui } from './ui.js';
-import { conflictError, fsError, inspectTarget, planWrite, stopIfInterrupted, writeProject, type TargetState, type Transaction } from './write.js';
+import { conflictError, fsError, inspectTarget, planWrite, recoveryNote, settleClaims, stopIfInterrupted, writeProject, type TargetState, type Transaction } from './write.js';
 import { checkpoint } from './hooks.js';
 import { goSumModules, moduleClash } from './go.js';
 import { shellQuote } from './shell.js';
@@ -174,6 +174,9 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
       'directory',
     );
   }
+  // A run killed outright in this target is undone before anything else looks at it.
+  const recovered = existsSync(directory) ? settleClaims(inspectTarget(directory).path) : undefined;
+  if (recovered) ui.warn(recoveryNote(directory, recovered));
   // Refuse early, before asking anything, when the target can never be used; it is looked at again after the answers.
   refuseNonEmpty(inspectTarget(directory), options.force, 'is not empty');
   const answers = await resolveAnswers({ flags, file, directory, yes: Boolean(options.yes), ask: prompts?.ask });
@@ -210,9 +213,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   transaction.commit();
   interrupts.outcome = `interrupted after the project was written; it is complete in ${target}`;
   interrupts.busy = false;
-  if (transaction.recovered.length > 0) {
-    ui.warn(`an earlier run in ${where} was killed while writing; its changes were undone and these files restored first: ${transaction.recovered.join(', ')}`);
-  }
+  if (transaction.recovered) ui.warn(recoveryNote(where, transaction.recovered));
   ui.info(`${ui.color.green('Created')} ${describe(answers)} in ${where} (${files.length} files)`);
   for (const f of files) ui.detail(`  ${f.path}`);
 
@@ -325,6 +326,7 @@ async function upgrade(
   });
   interrupts.busy = false;
   const c = ui.color;
+  if (result.recovered) ui.warn(recoveryNote(result.directory, result.recovered));
   ui.info(`Upgrade of ${result.directory}: generator ${result.generator.from} → ${result.generator.to}, SDK ${result.sdk.from} → ${result.sdk.to}`);
   for (const change of changesSince(result.generator.from)) ui.info(`  * ${change}`);
   const paint = { conflict: c.red, merged: c.cyan, updated: c.green, added: c.green } as Record<string, (t: string) => string>;

@@ -15,7 +15,7 @@ import { MANIFEST_FILE, buildManifest, manifestFile, readManifest, sha256Hex, ty
 import { TEMPLATES_DIR, readVersions, renderProject, type RenderedFile, type Versions } from './render.js';
 import { checkpoint } from './hooks.js';
 import { readInputFile } from './input.js';
-import { conflictError, planWrite, stopIfInterrupted, writeProject, type Transaction } from './write.js';
+import { conflictError, planWrite, settleClaims, stopIfInterrupted, writeProject, type Transaction } from './write.js';
 
 export type FileStatus = 'unchanged' | 'updated' | 'added' | 'merged' | 'conflict' | 'skipped' | 'user-owned' | 'refused';
 
@@ -47,6 +47,8 @@ export interface UpgradeReport {
   diff?: string;
   go?: { ok: boolean; step?: string; output?: string };
   manifestAdvanced: boolean;
+  /** Files an earlier, killed run had replaced and this run put back before it started. */
+  recovered?: string[];
 }
 
 /** Glob with `*` (within a path segment) and `**` (across segments), matched against the whole relative path. */
@@ -274,6 +276,8 @@ async function assertClean(directory: string): Promise<void> {
 
 export async function upgradeProject(directoryArg: string, options: UpgradeOptions): Promise<UpgradeReport> {
   const directory = resolve(directoryArg);
+  // A run killed outright in this project is undone before the project is read.
+  const recovered = existsSync(directory) ? settleClaims(directory) : undefined;
   const manifest = readManifest(directory);
   if (!options.allowDirty && !options.dryRun) await assertClean(directory);
   const versions = await resolveSdk(options.sdkVersion, readVersions(), directory);
@@ -293,6 +297,7 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     files: plans.map(({ content: _content, executable: _executable, ...rest }) => rest),
     conflicts,
     manifestAdvanced: false,
+    ...(recovered ? { recovered } : {}),
   };
   checkpoint('planned');
   await stopIfInterrupted(options.signal, undefined, 'interrupted; nothing was changed');

@@ -242,7 +242,7 @@ export class Transaction {
     private readonly created: { files: string[] } | undefined,
     private readonly createdParents: string[],
     /** What a recovery of an earlier, killed run restored; empty when there was none. */
-    readonly recovered: string[],
+    readonly recovered: string[] | undefined,
   ) {}
 
   private journal(step: Step): void {
@@ -454,16 +454,29 @@ function readJournal(staging: string): Step[] {
 }
 
 /**
+ * Looks for a claim on `target` left by another run before anything is planned: one that is still going is a conflict
+ * (exit 4); one that was killed outright is undone from its journal, and the files it put back are returned
+ * (undefined when there was no claim at all).
+ */
+export function settleClaims(targetPath: string): string[] | undefined {
+  const target = resolve(targetPath);
+  if (!lstatOrUndefined(join(target, CLAIM_DIR))) return undefined;
+  const { staging, recovered } = claim(target);
+  rmSync(staging, { recursive: true, force: true });
+  return recovered;
+}
+
+/**
  * Claims an existing target. A claim left by a run that is still going is a conflict; one left by a run that was
  * killed is undone first (its journal says what it did), and the files it restored are returned.
  */
-function claim(target: string): { staging: string; recovered: string[] } {
+function claim(target: string): { staging: string; recovered: string[] | undefined } {
   const staging = join(target, CLAIM_DIR);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       mkdirSync(staging);
       writeFileSync(join(staging, OWNER_FILE), `${JSON.stringify({ pid: process.pid, started: new Date().toISOString() })}\n`);
-      return { staging, recovered: [] };
+      return { staging, recovered: undefined };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(error, `write in ${target}`);
     }
@@ -624,7 +637,7 @@ function createTarget(target: string, files: RenderedFile[]): Transaction {
     for (const dir of [...createdParents].reverse()) tryRmdir(dir);
     throw error;
   }
-  const transaction = new Transaction(target, staging, { files: files.map((f) => f.path) }, createdParents, []);
+  const transaction = new Transaction(target, staging, { files: files.map((f) => f.path) }, createdParents, undefined);
   return transaction;
 }
 
@@ -639,4 +652,9 @@ export async function stopIfInterrupted(signal: AbortSignal | undefined, transac
   if (!signal?.aborted) return;
   transaction?.rollback();
   throw new CliError(message, EXIT.interrupted, 'interrupted');
+}
+
+/** What the user is told after a killed run was undone. */
+export function recoveryNote(where: string, restored: string[]): string {
+  return `an earlier run in ${where} was killed while writing; its changes were undone${restored.length > 0 ? ` and your files put back: ${restored.join(', ')}` : ''}`;
 }

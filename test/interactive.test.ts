@@ -4,49 +4,20 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeDir, run, tempDir } from './helpers/go.js';
-import { BIN } from './helpers/scaffold.js';
+import { exitCode, keys, screen, startTerminal, stopTerminal, waitFor, type Terminal } from './helpers/terminal.js';
 
 const root = tempDir('tty');
 const sessions: string[] = [];
 afterAll(() => {
-  for (const s of sessions) run('tmux', ['kill-session', '-t', s]);
+  for (const s of sessions) stopTerminal(s);
   removeDir(root);
 });
 
-function start(name: string, args: string[], colour = 'NO_COLOR=1'): { session: string; exitFile: string } {
-  const session = `cvp-${process.pid}-${name}`;
-  const exitFile = join(root, `${name}.exit`);
-  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
-  // CI would switch prompts off: the terminal session must look like a developer's.
-  const command = `cd '${root}' && env -u CI -u NO_COLOR -u FORCE_COLOR ${colour} ${quoted}; echo $? > '${exitFile}'; sleep 30`;
-  const result = run('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '40', command]);
-  expect(result.code, result.stderr).toBe(0);
-  sessions.push(session);
-  return { session, exitFile };
+function start(name: string, args: string[], colour = 'NO_COLOR=1'): Terminal {
+  const terminal = startTerminal(root, name, args, colour);
+  sessions.push(terminal.session);
+  return terminal;
 }
-
-const screen = (session: string) => run('tmux', ['capture-pane', '-p', '-t', session]).stdout;
-
-async function waitFor(session: string, text: string | RegExp, timeout = 15_000): Promise<string> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const shown = screen(session);
-    if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) return shown;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}; the screen shows:\n${shown}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function exitCode(exitFile: string, timeout = 15_000): Promise<number> {
-  const deadline = Date.now() + timeout;
-  while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8').trim() === '') {
-    if (Date.now() > deadline) throw new Error('the CLI did not exit');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Number(readFileSync(exitFile, 'utf8').trim());
-}
-
-const keys = (session: string, ...k: string[]) => run('tmux', ['send-keys', '-t', session, ...k]);
 
 describe('in a terminal', () => {
   it('asks every question, re-asks an invalid answer, and writes the project', async () => {
