@@ -52,8 +52,10 @@ Exit codes:
   1    failure while building or running a tool
   2    usage or validation error (nothing written)
   3    finished with conflicts to resolve
-  4    refused to touch existing files (non-empty target without --force)
-  130  interrupted (the target is left as it was)
+  4    refused to touch existing files (non-empty target without --force, something
+       other than a listed regular file in the way, or another run in the directory)
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP): the target as it was, or the written
+       project kept, as the message says
 `;
 
 /** The signals a user or a supervisor sends to stop a run; each is handled so that the run can undo its writes. */
@@ -377,7 +379,7 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
   program
     .option('--answers <file>', 'JSON file with any of the answers (flags win over it)')
     .option('-y, --yes', 'take the default for every answer not given')
-    .option('--force', 'write into a non-empty directory (overwrites only generated files, deletes nothing)')
+    .option('--force', 'write into a non-empty directory (overwrites only listed regular files, deletes nothing)')
     .option('--dry-run', 'print the files that would be written; write nothing')
     .option('--no-build', 'do not build the plugin after generating it')
     .option('--plugin-version <version>', 'version to build and register', DEFAULT_PLUGIN_VERSION)
