@@ -2,6 +2,7 @@
 // the check and the write, and concurrent runs. Each case records the whole tree before and after and requires every
 // user entry to be kept byte for byte.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -253,4 +254,55 @@ describe('concurrent runs into the same directory', () => {
       });
     }
   }
+});
+
+describe('upgrade never writes through links or into special files', () => {
+  async function olderProject(): Promise<string> {
+    const dir = fresh('upgrade');
+    const made = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build']);
+    expect(made.code).toBe(0);
+    const path = join(dir, '.vault-plugin.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { generator: { version: string } };
+    manifest.generator.version = '0.0.9';
+    writeFileSync(path, JSON.stringify(manifest));
+    return dir;
+  }
+
+  it.each([
+    ['the managed Makefile as a symlink to a file outside', (dir: string) => {
+      execFileSync('rm', [join(dir, 'Makefile')]);
+      symlinkSync(join(outside, 'precious'), join(dir, 'Makefile'));
+    }, 'Makefile'],
+    ['cmd/ as a symlink to a directory outside holding an older main.go', (dir: string) => {
+      const copy = join(outside, `cmd-${n}`);
+      execFileSync('mkdir', ['-p', copy]);
+      execFileSync('cp', ['-r', join(dir, 'cmd', 'demo'), copy]);
+      execFileSync('rm', ['-r', join(dir, 'cmd')]);
+      symlinkSync(copy, join(dir, 'cmd'));
+      // As an older generator wrote it, so upgrade wants to replace it.
+      const main = join(copy, 'demo', 'main.go');
+      const older = `${readFileSync(main, 'utf8')}// older\n`;
+      writeFileSync(main, older);
+      const path = join(dir, '.vault-plugin.json');
+      const manifest = JSON.parse(readFileSync(path, 'utf8')) as { files: Record<string, { sha256: string; base?: string }> };
+      manifest.files['cmd/demo/main.go'] = { ...manifest.files['cmd/demo/main.go']!, sha256: createHash('sha256').update(older).digest('hex'), base: older };
+      writeFileSync(path, JSON.stringify(manifest));
+    }, 'cmd'],
+    ['the managed Makefile as a FIFO', (dir: string) => {
+      execFileSync('rm', [join(dir, 'Makefile')]);
+      mkfifo(join(dir, 'Makefile'));
+    }, 'Makefile'],
+  ] as Array<[string, Maker, string]>)('%s: exit 4 naming it, nothing written inside or outside', async (_label, setup, named) => {
+    tally.count('upgrade through links and special files');
+    const dir = await olderProject();
+    setup(dir);
+    const before = tree(dir);
+    const outsideBefore = tree(outside);
+    const result = await runCli(['upgrade', dir, '--allow-dirty'], { timeout: 120_000 });
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr).toContain(named);
+    expect(tree(dir)).toEqual(before);
+    expect(tree(outside)).toEqual(outsideBefore);
+    expectClean(result, dir);
+  }, 120_000);
 });
