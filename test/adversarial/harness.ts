@@ -3,10 +3,10 @@
 // stack trace was printed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { BIN } from '../helpers/scaffold.js';
 
 export interface Result {
@@ -151,4 +151,32 @@ export function counter(file: string): { count: (category: string) => void; prin
 /** The environment that makes the CLI run `command` (with CVP_PID set) when it reaches `phase`. */
 export function hookAt(phase: string, command: string): NodeJS.ProcessEnv {
   return { CREATE_VAULT_PLUGIN_HOOK_AT: phase, CREATE_VAULT_PLUGIN_HOOK_RUN: command };
+}
+
+/** One test file's temporary root, its case counter and unique paths inside it; all cleaned up after the file. */
+export function suite(name: string): { root: string; count: (category: string) => void; fresh: (label: string) => string } {
+  const root = tempRoot(name);
+  const tally = counter(name);
+  let n = 0;
+  afterAll(() => {
+    tally.print();
+    removeTree(root);
+  });
+  return { root, count: tally.count, fresh: (label) => join(root, `${label}-${++n}`) };
+}
+
+/**
+ * Scaffolds into `dir` a project as an older generator left it: its Makefile differs from what this release writes
+ * (and the manifest's base says so), so `upgrade` has a managed file to replace before it runs the Go steps.
+ */
+export async function olderProject(dir: string, type = 'secrets'): Promise<void> {
+  const made = await runCli([dir, '--type', type, '--name', 'demo', '--yes', '--no-build']);
+  expect(made.code, made.stderr).toBe(0);
+  const path = join(dir, '.vault-plugin.json');
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as { generator: { version: string }; files: Record<string, { sha256: string; base?: string }> };
+  const older = readFileSync(join(dir, 'Makefile'), 'utf8').replace('test:\n', 'test: # older\n');
+  writeFileSync(join(dir, 'Makefile'), older);
+  manifest.files.Makefile = { ...manifest.files.Makefile!, sha256: createHash('sha256').update(older).digest('hex'), base: older };
+  manifest.generator.version = '0.0.9';
+  writeFileSync(path, JSON.stringify(manifest));
 }

@@ -6,17 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync, cpSync, truncateSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counter, expectClean, IS_ROOT, removeTree, runCli, tempRoot, tree } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { suite, expectClean, IS_ROOT, runCli, tree } from './harness.js';
 
-const root = tempRoot('inputs');
-const tally = counter('inputs');
-afterAll(() => {
-  tally.print();
-  removeTree(root);
-});
-let n = 0;
-const fresh = (label: string) => join(root, `${label}-${++n}`);
+const { root, count, fresh } = suite('inputs');
 
 async function socketAt(path: string): Promise<void> {
   await new Promise<void>((resolve) => {
@@ -50,7 +43,7 @@ const BAD_FILES: Array<[string, Make, RegExp]> = [
 
 describe('--answers', () => {
   it.each(BAD_FILES.map(([label]) => [label]))('%s: exit 2 within seconds, naming the file, nothing written', async (label) => {
-    tally.count('answers files');
+    count('answers files');
     const [, make, message] = BAD_FILES.find(([l]) => l === label)!;
     const file = fresh('answers');
     await make(file);
@@ -67,7 +60,7 @@ describe('--answers', () => {
   });
 
   it('a file with a UTF-8 byte order mark is accepted', async () => {
-    tally.count('answers files');
+    count('answers files');
     const file = fresh('bom');
     writeFileSync(file, `\ufeff${JSON.stringify({ type: 'auth', name: 'bom' })}`);
     const dir = fresh('target');
@@ -77,7 +70,7 @@ describe('--answers', () => {
   });
 
   it('a symlink to a regular answers file is followed', async () => {
-    tally.count('answers files');
+    count('answers files');
     const file = fresh('real');
     writeFileSync(file, JSON.stringify({ type: 'secrets', name: 'linked' }));
     const link = fresh('link');
@@ -87,7 +80,7 @@ describe('--answers', () => {
   });
 
   it('Ctrl-C still works while a FIFO is given as answers (the run never blocks on it)', async () => {
-    tally.count('answers files');
+    count('answers files');
     const file = fresh('fifo');
     execFileSync('mkfifo', [file]);
     const result = await runCli([fresh('target'), '--answers', file, '--yes'], { timeout: 10_000 });
@@ -111,7 +104,7 @@ describe('a project\'s manifest and pending-upgrade record', () => {
 
   for (const command of ['build', 'upgrade']) {
     it.each(BAD_FILES.filter(([l]) => l !== 'a missing file').map(([label]) => [label]))(`${command}: the manifest as %s is exit 2 naming it, nothing written`, async (label) => {
-      tally.count('manifests (special)');
+      count('manifests (special)');
       const [, make] = BAD_FILES.find(([l]) => l === label)!;
       const dir = copy();
       const manifest = join(dir, '.vault-plugin.json');
@@ -154,7 +147,7 @@ describe('a project\'s manifest and pending-upgrade record', () => {
   ];
 
   it.each(FIELDS.map(([label]) => [label]))('upgrade with %s: exit 2 naming the field, nothing written', async (label) => {
-    tally.count('manifests (field by field)');
+    count('manifests (field by field)');
     const [, mutate, message] = FIELDS.find(([l]) => l === label)!;
     const dir = copy();
     const path = join(dir, '.vault-plugin.json');
@@ -178,7 +171,7 @@ describe('a project\'s manifest and pending-upgrade record', () => {
     ['a symlink to /dev/zero', (p) => symlinkSync('/dev/zero', p)],
   ];
   it.each(PENDING.map(([label]) => [label]))('upgrade with a pending-upgrade record that is %s: exit 2 naming it, nothing written', async (label) => {
-    tally.count('pending-upgrade records');
+    count('pending-upgrade records');
     const [, make] = PENDING.find(([l]) => l === label)!;
     const dir = copy();
     await make(join(dir, '.vault-plugin.upgrade.json'));
@@ -191,7 +184,7 @@ describe('a project\'s manifest and pending-upgrade record', () => {
   });
 
   it.skipIf(!IS_ROOT)('a manifest that is a character device (made with mknod) is refused', async () => {
-    tally.count('manifests (special)');
+    count('manifests (special)');
     const dir = copy();
     const manifest = join(dir, '.vault-plugin.json');
     execFileSync('rm', ['-f', manifest]);

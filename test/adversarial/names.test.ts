@@ -3,21 +3,14 @@
 // dependencies) or in Vault (a mount path Vault keeps for itself). Each is refused up front with exit 2, or works.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { goPackageName } from '../../src/go.js';
 import { readVersions, renderProject } from '../../src/render.js';
 import type { Answers } from '../../src/schema.js';
 import { mustRun } from '../helpers/go.js';
-import { counter, expectClean, removeTree, runCli, tempRoot, tree } from './harness.js';
+import { suite, expectClean, runCli, tree } from './harness.js';
 
-const root = tempRoot('names');
-const tally = counter('names');
-afterAll(() => {
-  tally.print();
-  removeTree(root);
-});
-let n = 0;
-const fresh = (label: string) => join(root, `${label}-${++n}`);
+const { root, count, fresh } = suite('names');
 
 const answersFor = (type: Answers['type']): Answers => ({
   type,
@@ -32,7 +25,7 @@ const answersFor = (type: Answers['type']): Answers => ({
 describe('plugin names against the generated Go', () => {
   const SUFFIX = { secrets: 'secrets', auth: 'auth', database: 'db' } as const;
   it.each(['secrets', 'auth', 'database'] as const)('no name gives a %s backend package that collides with a name main.go declares or imports', (type) => {
-    tally.count('names: identifiers');
+    count('names: identifiers');
     const main = renderProject(answersFor(type), { versions: readVersions(), generatorVersion: '0.0.0' }).find((f) => /^cmd\/[^/]+\/main\.go$/.test(f.path))!.content;
     const code = main.replace(/\/\/.*$/gm, '').replace(/"(?:[^"\\]|\\.)*"/g, '""');
     const declared = new Set<string>();
@@ -49,7 +42,7 @@ describe('plugin names against the generated Go', () => {
     ['secrets', 'meta'],
     ['auth', 'err'],
   ])('a %s plugin named %s compiles with its tests', async (type, name) => {
-    tally.count('names: identifiers');
+    count('names: identifiers');
     const dir = fresh(name!);
     const result = await runCli([dir, '--type', type!, '--name', name!, '--yes', '--no-build']);
     expect(result.code, result.stderr).toBe(0);
@@ -67,7 +60,7 @@ describe('mount paths Vault reserves', () => {
     ['secrets', 'identity'],
     ['auth', 'token'],
   ])('a %s plugin named %s is refused with exit 2 and the reason, nothing written', async (type, name) => {
-    tally.count('names: reserved mounts');
+    count('names: reserved mounts');
     const dir = fresh('reserved');
     const result = await runCli([dir, '--type', type!, '--name', name!, '--yes', '--no-build']);
     expect(result.code).toBe(2);
@@ -77,7 +70,7 @@ describe('mount paths Vault reserves', () => {
   });
 
   it.each([['auth', 'sys'], ['database', 'token'], ['secrets', 'tokens']])('a %s plugin named %s is accepted (not reserved for that type)', async (type, name) => {
-    tally.count('names: reserved mounts');
+    count('names: reserved mounts');
     const dir = fresh('allowed');
     const result = await runCli([dir, '--type', type!, '--name', name!, '--yes', '--no-build']);
     expect(result.code, result.stderr).toBe(0);
@@ -93,7 +86,7 @@ describe('module paths of the project\'s own dependencies', () => {
     ['database', 'github.com/hashicorp/vault/sdk'],
     ['database', 'github.com/jackc/pgx/v5'],
   ])('a %s plugin with module %s is refused with exit 2 naming the dependency', async (type, module) => {
-    tally.count('module paths');
+    count('module paths');
     const dir = fresh('module');
     const result = await runCli([dir, '--type', type!, '--name', 'demo', '--module', module!, '--yes', '--no-build', '--json']);
     expect(result.code).toBe(2);
@@ -103,7 +96,7 @@ describe('module paths of the project\'s own dependencies', () => {
   });
 
   it('a module path that merely starts like a dependency (github.com/hashicorp/vault) compiles', async () => {
-    tally.count('module paths');
+    count('module paths');
     const dir = fresh('prefix');
     const result = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--module', 'github.com/hashicorp/vault', '--yes', '--no-build']);
     expect(result.code, result.stderr).toBe(0);

@@ -4,18 +4,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/scaffold.js';
-import { counter, expectClean, removeTree, runCli, tempRoot } from './harness.js';
+import { suite, expectClean, runCli } from './harness.js';
 
-const root = tempRoot('output');
-const tally = counter('output');
-afterAll(() => {
-  tally.print();
-  removeTree(root);
-});
-let n = 0;
-const fresh = (label: string) => join(root, `${label}-${++n}`);
+const { root, count, fresh } = suite('output');
 
 const noProject = join(root, 'not-a-project');
 mkdirSync(noProject);
@@ -39,7 +32,7 @@ const JSON_CASES: Array<[string, string[], number]> = [
 
 describe('--json: exactly one document, for every subcommand and error', () => {
   it.each(JSON_CASES)('%s: exit %i, one JSON document with the error', async (_label, args, code) => {
-    tally.count('--json documents');
+    count('--json documents');
     const result = await runCli(args, { cwd: root });
     expect(result.code, result.stderr).toBe(code);
     const doc = JSON.parse(result.stdout) as { error?: { code: string; message: string } };
@@ -48,7 +41,7 @@ describe('--json: exactly one document, for every subcommand and error', () => {
   });
 
   it('a successful scaffold prints one document', async () => {
-    tally.count('--json documents');
+    count('--json documents');
     const result = await runCli([fresh('ok'), '--type', 'secrets', '--yes', '--no-build', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ name: expect.any(String) });
@@ -71,7 +64,7 @@ describe('stdout closed early', () => {
     ['a scaffold with --json', (dir: string) => [dir, '--type', 'auth', '--name', 'demo', '--yes', '--no-build', '--json']],
     ['help', () => ['--help']],
   ] as Array<[string, (dir: string) => string[]]>)('%s: no EPIPE message, no stack trace, the work still done', async (label, args) => {
-    tally.count('closed stdout');
+    count('closed stdout');
     const dir = fresh('pipe');
     const result = await runIntoClosedPipe(args(dir));
     expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
@@ -84,7 +77,7 @@ describe('stdout closed early', () => {
 
 describe('one message, never a stack trace', () => {
   it('a regular file where the target\'s parent should be', async () => {
-    tally.count('stack traces');
+    count('stack traces');
     const file = fresh('file');
     writeFileSync(file, '');
     const result = await runCli([join(file, 'x'), '--type', 'auth', '--yes', '--no-build']);
@@ -94,7 +87,7 @@ describe('one message, never a stack trace', () => {
   });
 
   it('a path component too long for the file system', async () => {
-    tally.count('stack traces');
+    count('stack traces');
     const result = await runCli([join(root, 'a'.repeat(300)), '--type', 'auth', '--name', 'demo', '--yes', '--no-build']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/too long|ENAMETOOLONG/);

@@ -4,17 +4,12 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counter, expectClean, removeTree, runCli, tempRoot } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { suite, expectClean, runCli } from './harness.js';
 
-const root = tempRoot('paste');
-const tally = counter('paste');
+const { root, count } = suite('paste');
 const fakeBin = join(root, 'fake-bin');
 const calls = join(root, 'calls');
-afterAll(() => {
-  tally.print();
-  removeTree(root);
-});
 
 const HOSTILE = [
   'a b',
@@ -53,7 +48,7 @@ function pasted(line: string, cwd: string): { code: number; calls: string[][]; p
 
 describe('printed commands from a directory with a hostile name', () => {
   it.each(HOSTILE.map((h) => [JSON.stringify(h), h]))('%s: cd, dev server, register and enable run exactly as intended', async (_shown, hostile) => {
-    tally.count('hostile names × printed commands');
+    count('hostile names × printed commands');
     const parent = join(root, `case-${HOSTILE.indexOf(hostile!)}`);
     mkdirSync(parent);
     const dir = join(parent, hostile!);
@@ -88,7 +83,7 @@ describe('printed commands from a directory with a hostile name', () => {
   }, 300_000);
 
   it.each(HOSTILE.map((h) => [JSON.stringify(h), h]))('%s: the printed `cd` of a new project lands in it and runs nothing else', async (_shown, hostile) => {
-    tally.count('hostile names × printed commands');
+    count('hostile names × printed commands');
     const parent = join(root, `cd-${HOSTILE.indexOf(hostile!)}`);
     mkdirSync(parent);
     // A name starting with a dash is given as ./-rf, as it must be to any command.
@@ -106,7 +101,7 @@ describe('printed commands from a directory with a hostile name', () => {
 
 describe('paths no printed command could carry', () => {
   it.each([['a line break', 'new\nline'], ['a tab', 'tab\there'], ['an escape', 'esc\u001b[31m']])('a directory name holding %s is refused with exit 2 before anything is written', async (_label, name) => {
-    tally.count('hostile names × printed commands');
+    count('hostile names × printed commands');
     const parent = join(root, `control-${name!.length}`);
     mkdirSync(parent, { recursive: true });
     const result = await runCli([name!, '--type', 'auth', '--name', 'demo', '--yes', '--no-build'], { cwd: parent });

@@ -5,19 +5,16 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chownTree, counter, expectClean, IS_ROOT, removeTree, runCli, tempRoot, testUser, tree } from './harness.js';
+import { olderProject, suite, chownTree, expectClean, IS_ROOT, runCli, testUser, tree } from './harness.js';
 
-const root = tempRoot('perm');
-const tally = counter('permissions');
 const user = testUser();
 const mounts: string[] = [];
+// Unmounted before the suite's root is removed (vitest runs afterAll hooks in reverse order).
 afterAll(() => {
-  tally.print();
   for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
-  removeTree(root);
 });
+const { root, count, fresh } = suite('permissions');
 let n = 0;
-const fresh = (label: string) => join(root, `${label}-${++n}`);
 
 function mountTmpfs(dir: string): boolean {
   mkdirSync(dir, { recursive: true });
@@ -36,7 +33,7 @@ describe.skipIf(!user)('as an unprivileged user', () => {
   });
 
   it('a read-only target directory: exit 1 naming it, nothing changed, no stack trace', async () => {
-    tally.count('permissions');
+    count('permissions');
     const dir = join(home, `ro-${++n}`);
     mkdirSync(dir);
     chownTree(dir, user!);
@@ -50,7 +47,7 @@ describe.skipIf(!user)('as an unprivileged user', () => {
   });
 
   it('a missing target in a read-only parent: exit 1 naming it, nothing created', async () => {
-    tally.count('permissions');
+    count('permissions');
     const parent = join(home, `ro-parent-${++n}`);
     mkdirSync(parent);
     chownTree(parent, user!);
@@ -63,7 +60,7 @@ describe.skipIf(!user)('as an unprivileged user', () => {
   });
 
   it('an existing empty target the user owns, in a parent the user cannot write: works', async () => {
-    tally.count('permissions');
+    count('permissions');
     const parent = join(home, `locked-parent-${++n}`);
     const dir = join(parent, 'project');
     mkdirSync(dir, { recursive: true });
@@ -76,16 +73,11 @@ describe.skipIf(!user)('as an unprivileged user', () => {
   });
 
   it('upgrade of a project the user owns, in a parent the user cannot write: works', async () => {
-    tally.count('permissions');
+    count('permissions');
     const parent = join(home, `upgrade-parent-${++n}`);
     const dir = join(parent, 'project');
     mkdirSync(parent);
-    const made = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build']);
-    expect(made.code).toBe(0);
-    const manifestPath = join(dir, '.vault-plugin.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { generator: { version: string } };
-    manifest.generator.version = '0.0.9';
-    writeFileSync(manifestPath, JSON.stringify(manifest));
+    await olderProject(dir);
     chownTree(parent, user!);
     chmodSync(parent, 0o555);
     const result = await runCli(['upgrade', dir, '--allow-dirty', '--dry-run'], { user, timeout: 120_000 });
@@ -94,7 +86,7 @@ describe.skipIf(!user)('as an unprivileged user', () => {
   }, 120_000);
 
   it('a --force run over a read-only file of the user: the file is replaced only if the directory allows it, or exit 1 with it intact', async () => {
-    tally.count('permissions');
+    count('permissions');
     const dir = join(home, `rofile-${++n}`);
     mkdirSync(join(dir, 'cmd'), { recursive: true });
     writeFileSync(join(dir, 'notes.md'), 'keep\n');
@@ -109,7 +101,7 @@ describe.skipIf(!user)('as an unprivileged user', () => {
   });
 
   it('an answers file the user cannot read: exit 2 naming it', async () => {
-    tally.count('permissions');
+    count('permissions');
     const file = join(root, `secret-answers-${++n}.json`);
     writeFileSync(file, '{"type": "auth"}');
     chmodSync(file, 0o600);
@@ -122,7 +114,7 @@ describe.skipIf(!user)('as an unprivileged user', () => {
 
 describe.skipIf(!IS_ROOT)('mount points', () => {
   it('a target that is an empty mount point (another file system than its parent): works, and leaves no staging', async () => {
-    tally.count('mounts');
+    count('mounts');
     const dir = fresh('mount-target');
     if (!mountTmpfs(dir)) return expect.fail('could not mount a tmpfs as root');
     const result = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build']);
@@ -132,7 +124,7 @@ describe.skipIf(!IS_ROOT)('mount points', () => {
   });
 
   it('--force into a project whose cmd/ is a mount point: files are copied across, nothing lost', async () => {
-    tally.count('mounts');
+    count('mounts');
     const dir = fresh('mount-inside');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.md'), 'keep\n');
@@ -145,16 +137,11 @@ describe.skipIf(!IS_ROOT)('mount points', () => {
   });
 
   it('upgrade of a project on a mount point, interrupted: every file as before', async () => {
-    tally.count('mounts');
+    count('mounts');
     const dir = fresh('mount-upgrade');
     if (!mountTmpfs(dir)) return expect.fail('could not mount a tmpfs as root');
-    const made = await runCli([join(root, 'src-project'), '--type', 'secrets', '--name', 'demo', '--yes', '--no-build']);
-    expect(made.code).toBe(0);
+    await olderProject(join(root, 'src-project'));
     cpSync(join(root, 'src-project'), dir, { recursive: true });
-    const manifestPath = join(dir, '.vault-plugin.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { generator: { version: string } };
-    manifest.generator.version = '0.0.9';
-    writeFileSync(manifestPath, JSON.stringify(manifest));
     const before = tree(dir);
     const result = await runCli(['upgrade', dir, '--allow-dirty'], {
       env: { CREATE_VAULT_PLUGIN_HOOK_AT: 'go mod', CREATE_VAULT_PLUGIN_HOOK_RUN: 'kill -INT "$CVP_PID"' },

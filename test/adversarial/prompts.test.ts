@@ -4,16 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exitCode, keys, startTerminal, stopTerminal, waitFor, type Terminal } from '../helpers/terminal.js';
-import { counter, removeTree, tempRoot, tree } from './harness.js';
+import { suite, tree } from './harness.js';
 
-const root = tempRoot('prompts');
-const tally = counter('prompts');
 const sessions: string[] = [];
 afterAll(() => {
-  tally.print();
   for (const s of sessions) stopTerminal(s);
-  removeTree(root);
 });
+const { root, count } = suite('prompts');
 
 function start(name: string, args: string[]): Terminal {
   const terminal = startTerminal(root, name, args);
@@ -41,7 +38,7 @@ describe('files that appear while the prompts are open', () => {
     }],
     ['an empty directory that gets a go.mod', 'empty', (dir: string) => writeFileSync(join(dir, 'go.mod'), 'module mine\n')],
   ] as Array<[string, string, (dir: string) => void]>)('%s: exit 4 naming it, the user file kept, nothing else written', async (_label, name, appear) => {
-    tally.count('races with the prompts (pty)');
+    count('races with the prompts (pty)');
     const dir = join(root, `vault-plugin-secrets-${name}`);
     if (name === 'empty') mkdirSync(dir);
     const { session, exitFile } = start(name, [dir, '--no-build']);
@@ -57,7 +54,7 @@ describe('files that appear while the prompts are open', () => {
   }, 60_000);
 
   it('with --force, a file that appears during the prompts is listed before it is overwritten', async () => {
-    tally.count('races with the prompts (pty)');
+    count('races with the prompts (pty)');
     const dir = join(root, 'vault-plugin-secrets-forced');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');

@@ -2,24 +2,16 @@
 // The next run finds what the killed one left, puts the user's originals back from its journal and says so; an
 // overlapping run finds the claim of a live one and stops with exit 4.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counter, expectClean, hookAt, removeTree, runCli, tempRoot, tree } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { olderProject, suite, expectClean, hookAt, runCli, tree } from './harness.js';
 
-const root = tempRoot('recovery');
-const tally = counter('recovery');
-afterAll(() => {
-  tally.print();
-  removeTree(root);
-});
-let n = 0;
-const fresh = (label: string) => join(root, `${label}-${++n}`);
+const { root, count, fresh } = suite('recovery');
 const KILL = 'kill -KILL "$CVP_PID"';
 
 describe('a scaffold killed outright', () => {
   it.each(['claimed', 'moving', 'moved'])('with --force at phase "%s": the next run puts the originals back, says so, and completes', async (phase) => {
-    tally.count('killed runs');
+    count('killed runs');
     const dir = fresh('killed');
     mkdirSync(dir);
     writeFileSync(join(dir, 'Makefile'), 'mine\n');
@@ -41,7 +33,7 @@ describe('a scaffold killed outright', () => {
   });
 
   it('into a new directory at phase "claimed": the leftover staging beside it is cleared by the next run', async () => {
-    tally.count('killed runs');
+    count('killed runs');
     const dir = fresh('killed-new');
     const killed = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build'], { env: hookAt('claimed', KILL) });
     expect(killed.signal).toBe('SIGKILL');
@@ -53,23 +45,11 @@ describe('a scaffold killed outright', () => {
 });
 
 describe('an upgrade killed outright', () => {
-  let project: string;
-  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  beforeAll(async () => {
-    project = join(root, 'project');
-    const made = await runCli([project, '--type', 'auth', '--name', 'demo', '--yes', '--no-build']);
-    expect(made.code).toBe(0);
-    const path = join(project, '.vault-plugin.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { generator: { version: string }; files: Record<string, { sha256: string; base?: string }> };
-    const older = readFileSync(join(project, 'Makefile'), 'utf8').replace('test:\n', 'test: # older\n');
-    writeFileSync(join(project, 'Makefile'), older);
-    manifest.files.Makefile = { ...manifest.files.Makefile!, sha256: sha(older), base: older };
-    manifest.generator.version = '0.0.9';
-    writeFileSync(path, JSON.stringify(manifest));
-  });
+  const project = join(root, 'project');
+  beforeAll(() => olderProject(project, 'auth'));
 
   it.each(['written', 'go get', 'go mod', 'manifest'])('at phase "%s": the next upgrade restores every file first, then finishes', async (phase) => {
-    tally.count('killed runs');
+    count('killed runs');
     const dir = fresh('upgrade-killed');
     cpSync(project, dir, { recursive: true });
     const before = tree(dir);
@@ -87,14 +67,10 @@ describe('an upgrade killed outright', () => {
 
 describe('overlapping runs', () => {
   it.each([2, 3])('%i upgrades of one project at once: one finishes, the others exit 4 (busy), the project consistent', async (runs) => {
-    tally.count('concurrent runs');
+    count('concurrent runs');
     const dir = fresh('upgrade-concurrent');
-    const made = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build']);
-    expect(made.code).toBe(0);
+    await olderProject(dir);
     const path = join(dir, '.vault-plugin.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { generator: { version: string } };
-    manifest.generator.version = '0.0.9';
-    writeFileSync(path, JSON.stringify(manifest));
     const results = await Promise.all(Array.from({ length: runs }, () => runCli(['upgrade', dir, '--allow-dirty', '--json'], { timeout: 300_000 })));
     const codes = results.map((r) => r.code).sort();
     expect(codes, results.map((r) => r.stderr).join('\n')).toEqual([0, ...Array<number>(runs - 1).fill(4)]);

@@ -2,28 +2,19 @@
 // phase. The outcome must be what the README promises: exit 130 with the target exactly as before, or — once the
 // project has been written and announced — the project kept whole with a message saying how to finish.
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counter, expectClean, hookAt, removeTree, runCli, tempRoot, tree } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { olderProject, suite, expectClean, hookAt, runCli, tree } from './harness.js';
 
-const root = tempRoot('signals');
-const tally = counter('signals');
-afterAll(() => {
-  tally.print();
-  removeTree(root);
-});
-
+const { root, count, fresh } = suite('signals');
 const SIGNALS = ['INT', 'TERM', 'HUP'] as const;
-let n = 0;
-const fresh = (label: string) => join(root, `${label}-${++n}`);
 const kill = (signal: string) => `kill -${signal} "$CVP_PID"`;
 
 describe('scaffold', () => {
   const WRITE_PHASES = ['answers', 'rendered', 'claimed', 'moved'];
 
   it.each(WRITE_PHASES.flatMap((p) => SIGNALS.map((s) => [s, p])))('SIG%s… at phase "%s" into a new directory: 130, nothing left', async (signal, phase) => {
-    tally.count('signal × phase (scaffold, new directory)');
+    count('signal × phase (scaffold, new directory)');
     const dir = fresh('new');
     const result = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build'], { env: hookAt(phase!, kill(signal!)) });
     expect(result.code, result.stderr).toBe(130);
@@ -32,7 +23,7 @@ describe('scaffold', () => {
   });
 
   it.each([...WRITE_PHASES, 'moving'].flatMap((p) => SIGNALS.map((s) => [s, p])))('SIG%s at phase "%s" into a non-empty directory with --force: 130, every file as before', async (signal, phase) => {
-    tally.count('signal × phase (scaffold, --force)');
+    count('signal × phase (scaffold, --force)');
     const dir = fresh('forced');
     mkdirSync(dir);
     writeFileSync(join(dir, 'Makefile'), 'mine\n');
@@ -46,7 +37,7 @@ describe('scaffold', () => {
   });
 
   it.each(['tidy', 'build'].flatMap((p) => SIGNALS.map((s) => [s, p])))('SIG%s… during the first build (%s): 130, the announced project kept whole, no bin/, says how to finish', async (signal, phase) => {
-    tally.count('signal × phase (scaffold, first build)');
+    count('signal × phase (scaffold, first build)');
     const dir = fresh('building');
     const result = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes'], { env: hookAt(phase!, kill(signal!)), timeout: 180_000 });
     expect(result.code, result.stderr).toBe(130);
@@ -59,29 +50,12 @@ describe('scaffold', () => {
 });
 
 describe('upgrade', () => {
-  let project: string;
-  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-  beforeAll(async () => {
-    // A project whose Makefile an older generator wrote differently: upgrade has a managed file to replace, then
-    // runs go get, go mod tidy, go build and go test before it advances the manifest.
-    project = join(root, 'project');
-    const made = await runCli([project, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build']);
-    expect(made.code, made.stderr).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(project, '.vault-plugin.json'), 'utf8')) as {
-      generator: { version: string };
-      files: Record<string, { sha256: string; base?: string }>;
-    };
-    const older = readFileSync(join(project, 'Makefile'), 'utf8').replace('test:\n', 'test: # older\n');
-    writeFileSync(join(project, 'Makefile'), older);
-    manifest.files.Makefile = { ...manifest.files.Makefile!, sha256: sha(older), base: older };
-    manifest.generator.version = '0.0.9';
-    writeFileSync(join(project, '.vault-plugin.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  }, 180_000);
+  const project = join(root, 'project');
+  beforeAll(() => olderProject(project), 180_000);
 
   const PHASES = ['planned', 'claimed', 'moving', 'written', 'go get', 'go mod', 'go build', 'go test', 'manifest'];
   it.each(PHASES.flatMap((p) => SIGNALS.map((s) => [s, p])))('SIG%s… at phase "%s": 130 and every file, go.mod and go.sum included, as before', async (signal, phase) => {
-    tally.count('signal × phase (upgrade)');
+    count('signal × phase (upgrade)');
     const dir = fresh('upgrade');
     cpSync(project, dir, { recursive: true });
     const before = tree(dir);
@@ -93,7 +67,7 @@ describe('upgrade', () => {
   }, 300_000);
 
   it('the same upgrade with no signal completes and advances the manifest (the cases above are not vacuous)', async () => {
-    tally.count('signal × phase (upgrade)');
+    count('signal × phase (upgrade)');
     const dir = fresh('upgrade-complete');
     cpSync(project, dir, { recursive: true });
     const result = await runCli(['upgrade', dir, '--allow-dirty'], { timeout: 300_000 });

@@ -5,22 +5,14 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { counter, expectClean, expectKept, hookAt, removeTree, runCli, tempRoot, tree, IS_ROOT } from './harness.js';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { olderProject, suite, expectClean, hookAt, runCli, tree, IS_ROOT } from './harness.js';
 
-const root = tempRoot('targets');
+const { root, count, fresh } = suite('targets');
 const outside = join(root, 'outside');
 mkdirSync(outside);
 writeFileSync(join(outside, 'precious'), 'outside the project\n');
-const tally = counter('targets');
-afterAll(() => {
-  tally.print();
-  removeTree(root);
-});
-
-let n = 0;
-const fresh = (label: string) => join(root, `${label}-${++n}`);
 const base = (dir: string) => [dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build'];
 
 type Maker = (path: string) => void;
@@ -53,7 +45,7 @@ async function makeSocket(path: string): Promise<void> {
 describe('something other than a regular file stands where a generated file goes', () => {
   for (const force of [false, true]) {
     it.each(SPECIALS.map(([label]) => [label]))(`%s at Makefile${force ? ' with --force' : ''}: exit 4, listed, nothing touched`, async (label) => {
-      tally.count('special files at an output path');
+      count('special files at an output path');
       const dir = fresh('special');
       mkdirSync(dir);
       writeFileSync(join(dir, 'README.md'), 'mine\n');
@@ -76,7 +68,7 @@ describe('something other than a regular file stands where a generated file goes
     ['a regular file', (p: string) => writeFileSync(p, 'not a directory\n')],
     ['a FIFO', mkfifo],
   ] as Array<[string, Maker]>)('%s where the generated directory cmd/ goes, with --force: exit 4, nothing written through it', async (_label, maker) => {
-    tally.count('special files at an output path');
+    count('special files at an output path');
     const dir = fresh('component');
     mkdirSync(dir);
     maker(join(dir, 'cmd'));
@@ -96,7 +88,7 @@ describe('something other than a regular file stands where a generated file goes
     ['a dangling symlink', (p: string) => symlinkSync(join(outside, 'nowhere'), p), 4],
     ['a symlink to a file', (p: string) => symlinkSync(join(outside, 'precious'), p), 4],
   ] as Array<[string, Maker, number]>)('%s where the target directory goes: exit %i, untouched', async (_label, maker, code) => {
-    tally.count('special files at the target');
+    count('special files at the target');
     const dir = fresh('target');
     maker(dir);
     const before = tree(root);
@@ -108,7 +100,7 @@ describe('something other than a regular file stands where a generated file goes
   });
 
   it('a symlink to an empty directory as the target: the project is written into the directory it names', async () => {
-    tally.count('special files at the target');
+    count('special files at the target');
     const real = fresh('real');
     mkdirSync(real);
     const link = fresh('link');
@@ -122,7 +114,7 @@ describe('something other than a regular file stands where a generated file goes
 
 describe('--force overwrites listed regular files only', () => {
   it('overwrites a listed regular file, keeps every other entry, and reports what it replaced', async () => {
-    tally.count('--force');
+    count('--force');
     const dir = fresh('forced');
     mkdirSync(join(dir, 'docs'), { recursive: true });
     writeFileSync(join(dir, 'Makefile'), 'mine\n');
@@ -138,7 +130,7 @@ describe('--force overwrites listed regular files only', () => {
   });
 
   it('never follows a symlinked file inside the project that points outside it', async () => {
-    tally.count('--force');
+    count('--force');
     const dir = fresh('escape');
     mkdirSync(dir);
     symlinkSync(join(outside, 'precious'), join(dir, 'go.mod'));
@@ -150,7 +142,7 @@ describe('--force overwrites listed regular files only', () => {
   });
 
   it('--dry-run --force lists the conflicts too and writes nothing', async () => {
-    tally.count('--force');
+    count('--force');
     const dir = fresh('dry');
     mkdirSync(join(dir, 'Makefile'), { recursive: true });
     const before = tree(dir);
@@ -166,7 +158,7 @@ describe('files that appear between the check and the write', () => {
   const PHASES = ['answers', 'rendered', 'claimed', 'moving'];
 
   it.each(PHASES.slice(0, 3))('into a new directory, a user file created at phase "%s": exit 4, the user file kept, nothing else left', async (phase) => {
-    tally.count('races with a check');
+    count('races with a check');
     const dir = fresh('appear-new');
     const result = await runCli(base(dir), { env: hookAt(phase, `mkdir -p '${dir}' && printf 'mine\\n' > '${dir}/Makefile'`) });
     expect(result.code, result.stderr).toBe(4);
@@ -177,7 +169,7 @@ describe('files that appear between the check and the write', () => {
   });
 
   it.each(PHASES)('into an empty directory, an unrelated file created at phase "%s" without --force: exit 4, kept', async (phase) => {
-    tally.count('races with a check');
+    count('races with a check');
     const dir = fresh('appear-empty');
     mkdirSync(dir);
     const result = await runCli(base(dir), { env: hookAt(phase, `printf 'mine\\n' > '${dir}/notes.txt'`) });
@@ -188,7 +180,7 @@ describe('files that appear between the check and the write', () => {
   });
 
   it.each(PHASES.slice(2))('with --force, a generated path created at phase "%s" that was not listed: exit 4, kept', async (phase) => {
-    tally.count('races with a check');
+    count('races with a check');
     const dir = fresh('appear-forced');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
@@ -201,7 +193,7 @@ describe('files that appear between the check and the write', () => {
   });
 
   it.each(PHASES.slice(2))('with --force, a listed file edited at phase "%s": exit 4, the edit kept', async (phase) => {
-    tally.count('races with a check');
+    count('races with a check');
     const dir = fresh('edited-forced');
     mkdirSync(dir);
     // version.go is among the last files moved in, so at "moving" it has not been replaced yet.
@@ -214,7 +206,7 @@ describe('files that appear between the check and the write', () => {
   });
 
   it.each(['claimed', 'moving'])('a directory swapped for a symlink to outside at phase "%s": nothing written outside', async (phase) => {
-    tally.count('races with a check');
+    count('races with a check');
     const dir = fresh('swap');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
@@ -232,7 +224,7 @@ describe('concurrent runs into the same directory', () => {
   for (const runs of [2, 5]) {
     for (const existing of [false, true]) {
       it.each([1, 2, 3])(`${runs} runs at once into ${existing ? 'an existing empty' : 'a new'} directory (round %i): exactly one wins, the others exit 4, no mixed tree`, async () => {
-        tally.count('concurrent runs');
+        count('concurrent runs');
         const dir = fresh(`concurrent-${runs}`);
         if (existing) mkdirSync(dir);
         const results = await Promise.all(
@@ -257,16 +249,6 @@ describe('concurrent runs into the same directory', () => {
 });
 
 describe('upgrade never writes through links or into special files', () => {
-  async function olderProject(): Promise<string> {
-    const dir = fresh('upgrade');
-    const made = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build']);
-    expect(made.code).toBe(0);
-    const path = join(dir, '.vault-plugin.json');
-    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { generator: { version: string } };
-    manifest.generator.version = '0.0.9';
-    writeFileSync(path, JSON.stringify(manifest));
-    return dir;
-  }
 
   it.each([
     ['the managed Makefile as a symlink to a file outside', (dir: string) => {
@@ -274,7 +256,7 @@ describe('upgrade never writes through links or into special files', () => {
       symlinkSync(join(outside, 'precious'), join(dir, 'Makefile'));
     }, 'Makefile'],
     ['cmd/ as a symlink to a directory outside holding an older main.go', (dir: string) => {
-      const copy = join(outside, `cmd-${n}`);
+      const copy = join(outside, `cmd-${basename(dir)}`);
       execFileSync('mkdir', ['-p', copy]);
       execFileSync('cp', ['-r', join(dir, 'cmd', 'demo'), copy]);
       execFileSync('rm', ['-r', join(dir, 'cmd')]);
@@ -293,8 +275,9 @@ describe('upgrade never writes through links or into special files', () => {
       mkfifo(join(dir, 'Makefile'));
     }, 'Makefile'],
   ] as Array<[string, Maker, string]>)('%s: exit 4 naming it, nothing written inside or outside', async (_label, setup, named) => {
-    tally.count('upgrade through links and special files');
-    const dir = await olderProject();
+    count('upgrade through links and special files');
+    const dir = fresh('upgrade');
+    await olderProject(dir);
     setup(dir);
     const before = tree(dir);
     const outsideBefore = tree(outside);
