@@ -51,7 +51,8 @@ export function readAnswersFile(path: string): RawAnswers {
 }
 
 function invalid(field: Field, source: string, value: unknown, problem: string): CliError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const shown = text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text;
   return new CliError(`${source} ${shown} is invalid: ${field.key} ${problem}`, EXIT.usage, 'invalid', field.key);
 }
 

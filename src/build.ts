@@ -6,6 +6,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
 import type { Answers } from './schema.js';
 import { checkpoint } from './hooks.js';
+import { conflictError, planWrite } from './write.js';
 import { shellJoin } from './shell.js';
 
 export const DEFAULT_PLUGIN_VERSION = 'v0.1.0';
@@ -119,6 +120,9 @@ export interface BuildOptions {
 export async function buildPlugin(directory: string, answers: Answers, version: string, options: BuildOptions = {}): Promise<BuildReport> {
   const { execa } = await import('execa');
   const dir = resolve(directory);
+  // The build writes bin/<name>: never through a link or over something that is not a regular file.
+  const { conflicts } = planWrite(dir, [`bin/${answers.name}`]);
+  if (conflicts.length > 0) throw conflictError(dir, conflicts, 'The build writes only a regular file at bin/<name> inside the project; move these away, then build again.');
   const env = { ...process.env, CGO_ENABLED: '0' };
   const steps: Array<[string, string[], string]> = [
     ['go mod tidy', ['mod', 'tidy'], 'tidy'],

@@ -1,5 +1,5 @@
 // The command line: parse, decide whether to ask, resolve answers, render, write, build, report.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
@@ -158,6 +158,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   const pluginVersion = checkPluginVersion(options.pluginVersion);
   let directory = directoryArg ?? (flags.name as string | undefined) ?? (file?.name as string | undefined);
   if (directory === undefined && prompts) directory = await prompts.askDirectory();
+  if (directory === '') throw new CliError('the project directory is empty; give a directory such as vault-plugin-secrets-demo, or . for this one', EXIT.usage, 'invalid', 'directory');
   if (directory === undefined) {
     throw new CliError(
       'missing the project directory (not running interactively): give it as the first argument, or pass --name <name>',
@@ -177,7 +178,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
     );
   }
   // A run killed outright in this target is undone before anything else looks at it.
-  const recovered = existsSync(directory) ? settleClaims(inspectTarget(directory).path) : undefined;
+  const recovered = existsSync(directory) ? settleClaims(inspectTarget(directory).path, { dryRun: options.dryRun }) : undefined;
   if (recovered) ui.warn(recoveryNote(directory, recovered));
   // Refuse early, before asking anything, when the target can never be used; it is looked at again after the answers.
   refuseNonEmpty(inspectTarget(directory), options.force, 'is not empty');
@@ -271,6 +272,7 @@ function binaryPath(answers: Answers): string {
 async function firstBuild(target: string, answers: Answers, version: string, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string): Promise<BuildReport> {
   const bin = binDirectory(target);
   const binExisted = existsSync(bin);
+  const binary = join(target, binaryPath(answers));
   interrupts.busy = true;
   try {
     return await buildPlugin(target, answers, version, {
@@ -279,8 +281,15 @@ async function firstBuild(target: string, answers: Answers, version: string, bin
     });
   } catch (error) {
     if (interrupts.interrupted || (error instanceof CliError && error.exitCode === EXIT.interrupted)) {
-      if (!binExisted) rmSync(bin, { recursive: true, force: true });
-      else if (!binaryExisted) rmSync(join(target, binaryPath(answers)), { force: true });
+      // Only what the build made: its binary, then bin/ itself if it made that and nothing else is in it now.
+      if (!binaryExisted) rmSync(binary, { force: true });
+      if (!binExisted) {
+        try {
+          rmdirSync(bin);
+        } catch {
+          // Something else was put there meanwhile: not ours to remove.
+        }
+      }
       throw new CliError(`interrupted while building; the project itself is complete in ${target}. To build it and get the register commands: ${resume}`, EXIT.interrupted, 'interrupted');
     }
     if (error instanceof CliError && error.code === 'build-failed') {

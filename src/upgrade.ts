@@ -15,7 +15,7 @@ import { MANIFEST_FILE, buildManifest, manifestFile, readManifest, sha256Hex, ty
 import { TEMPLATES_DIR, readVersions, renderProject, type RenderedFile, type Versions } from './render.js';
 import { checkpoint } from './hooks.js';
 import { readInputFile } from './input.js';
-import { conflictError, planWrite, settleClaims, stopIfInterrupted, writeProject, type Transaction } from './write.js';
+import { conflictError, fingerprintOf, PlaceConflict, settleClaims, stopIfInterrupted, writeProject, type Transaction } from './write.js';
 
 export type FileStatus = 'unchanged' | 'updated' | 'added' | 'merged' | 'conflict' | 'skipped' | 'user-owned' | 'refused';
 
@@ -24,6 +24,8 @@ export interface FilePlan {
   status: FileStatus;
   /** The text to write, when the file changes. */
   content?: string;
+  /** The file as it was read for this plan: it is replaced only if it is still that file. */
+  fingerprint?: string;
   executable?: boolean;
   reason?: string;
 }
@@ -107,9 +109,10 @@ interface Pending {
   files: Record<string, string>;
 }
 
-function readPending(directory: string): Pending | undefined {
+function readPending(directory: string): (Pending & { fingerprint?: string }) | undefined {
   const path = join(directory, PENDING_FILE);
   if (!lstatOrUndefined(path)) return undefined;
+  const fingerprint = fingerprintOf(path);
   const text = readInputFile(path, 'the pending-upgrade record', 'invalid-pending');
   try {
     const pending = JSON.parse(text) as Pending;
@@ -118,7 +121,7 @@ function readPending(directory: string): Pending | undefined {
       typeof pending.files === 'object' && pending.files !== null && !Array.isArray(pending.files) &&
       Object.values(pending.files).every((v) => typeof v === 'string')
     ) {
-      return pending;
+      return { files: pending.files, fingerprint };
     }
   } catch {
     // reported below
@@ -135,12 +138,14 @@ function lstatOrUndefined(path: string) {
 }
 
 /** The project's copy of a file: its text, nothing, or why it cannot be read as a regular file. */
-function currentText(path: string): { text?: string; refused?: string } {
+function currentText(path: string): { text?: string; refused?: string; fingerprint?: string } {
   const stat = lstatOrUndefined(path);
   if (!stat) return {};
   if (stat.isSymbolicLink()) return { refused: 'is a symbolic link; upgrade never reads or writes through links' };
   if (!stat.isFile()) return { refused: 'is not a regular file; upgrade only replaces regular files' };
-  return { text: readInputFile(path, 'the project file') };
+  // Taken before reading: a write that lands while the file is read then shows as a change, never as the same file.
+  const fingerprint = fingerprintOf(path);
+  return { text: readInputFile(path, 'the project file'), fingerprint };
 }
 
 const CONFLICT_MARKERS = /^(<{7}|>{7}) |^={7}$/m;
@@ -186,7 +191,7 @@ export async function planUpgrade(
       continue;
     }
     if (record && sha256Hex(current) === record.sha256) {
-      plans.push({ path: file.path, status: 'updated', content: file.content, executable: file.executable });
+      plans.push({ path: file.path, status: 'updated', content: file.content, executable: file.executable, fingerprint: found.fingerprint });
       continue;
     }
     const earlier = pending?.files[file.path];
@@ -202,7 +207,7 @@ export async function planUpgrade(
     }
     // Without a base (a file the user owns, brought in with --include), the merge treats everything as both sides' addition.
     const merged = await mergeThreeWay(base ?? '', current, file.content, file.path);
-    plans.push({ path: file.path, status: merged.conflicts ? 'conflict' : 'merged', content: merged.text, executable: file.executable });
+    plans.push({ path: file.path, status: merged.conflicts ? 'conflict' : 'merged', content: merged.text, executable: file.executable, fingerprint: found.fingerprint });
   }
   return plans.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
@@ -277,8 +282,16 @@ async function assertClean(directory: string): Promise<void> {
 export async function upgradeProject(directoryArg: string, options: UpgradeOptions): Promise<UpgradeReport> {
   const directory = resolve(directoryArg);
   // A run killed outright in this project is undone before the project is read.
-  const recovered = existsSync(directory) ? settleClaims(directory) : undefined;
+  const recovered = existsSync(directory) ? settleClaims(directory, { dryRun: options.dryRun }) : undefined;
+  const manifestPrint = fingerprintOf(join(directory, MANIFEST_FILE));
   const manifest = readManifest(directory);
+  // The files upgrade rewrites besides the plan's: only ever regular files, never links.
+  const special = [MANIFEST_FILE, 'go.mod', 'go.sum'].flatMap((path) => {
+    const stat = lstatOrUndefined(join(directory, path));
+    if (!stat || stat.isFile()) return [];
+    return [{ path, problem: stat.isSymbolicLink() ? 'is a symbolic link; upgrade never writes through links' : 'is not a regular file' }];
+  });
+  if (special.length > 0) throw conflictError(directory, special, 'Replace each with a regular file, then run upgrade again.');
   if (!options.allowDirty && !options.dryRun) await assertClean(directory);
   const versions = await resolveSdk(options.sdkVersion, readVersions(), directory);
   const rendered = renderProject(manifest.answers, { versions, generatorVersion: options.generatorVersion });
@@ -294,7 +307,7 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     directory,
     generator: { from: manifest.generator.version, to: options.generatorVersion },
     sdk: { from: manifest.sdk.version, to: versions.sdk },
-    files: plans.map(({ content: _content, executable: _executable, ...rest }) => rest),
+    files: plans.map(({ content: _content, executable: _executable, fingerprint: _fingerprint, ...rest }) => rest),
     conflicts,
     manifestAdvanced: false,
     ...(recovered ? { recovered } : {}),
@@ -313,9 +326,10 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     for (const path of conflicts) record.files[path] = rendered.find((f) => f.path === path)!.content;
     writes.push({ path: PENDING_FILE, content: `${JSON.stringify(record, null, 2)}\n`, executable: false, policy: 'managed' });
   }
-  // What is replaced is what was read for the plan: a file changed since then is a conflict, not overwritten.
-  const { overwrites, conflicts: blocked } = planWrite(directory, writes.map((w) => w.path));
-  if (blocked.length > 0) throw conflictError(directory, blocked, 'Replace each with a regular file (or remove it), then run upgrade again.');
+  // What is replaced is what was read for the plan: a file changed since then (or one planned as new that appeared)
+  // is a conflict, not overwritten.
+  const overwrites = plans.filter((p) => p.content !== undefined && p.fingerprint !== undefined).map((p) => ({ path: p.path, fingerprint: p.fingerprint! }));
+  if (conflicts.length > 0 && pending?.fingerprint) overwrites.push({ path: PENDING_FILE, fingerprint: pending.fingerprint });
   const transaction = writeProject(directory, writes, { overwrites });
   const untouched = 'interrupted; the project is as it was before the upgrade';
   try {
@@ -340,12 +354,15 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     for (const plan of plans) {
       if (plan.status === 'user-owned' && manifest.files[plan.path]) next.files[plan.path] = manifest.files[plan.path]!;
     }
-    transaction.replace(MANIFEST_FILE, manifestFile(next).content);
-    transaction.remove(PENDING_FILE);
+    transaction.replace(MANIFEST_FILE, manifestFile(next).content, manifestPrint);
+    transaction.remove(PENDING_FILE, pending?.fingerprint);
     await stopIfInterrupted(options.signal, transaction, untouched);
     transaction.commit();
   } catch (error) {
     undo(transaction);
+    if (error instanceof PlaceConflict) {
+      throw conflictError(directory, [{ path: error.path, problem: error.problem }], 'Nothing was changed; run upgrade again once nothing else writes to the project.');
+    }
     throw error;
   }
   report.manifestAdvanced = true;

@@ -18,16 +18,19 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   rmdirSync,
   rmSync,
   statSync,
   unlinkSync,
+  utimesSync,
   chmodSync,
   writeFileSync,
   type BigIntStats,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
 import { checkpoint } from './hooks.js';
@@ -78,6 +81,12 @@ const DESCRIBE: Record<EntryKind, string> = {
 /** Identifies one version of a file: any write, replacement or change of mode changes it. */
 function fingerprint(stat: BigIntStats): string {
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}:${stat.mode}`;
+}
+
+/** The fingerprint of the regular file at `path` as it is now; undefined when nothing (or no regular file) is there. */
+export function fingerprintOf(path: string): string | undefined {
+  const stat = lstatOrUndefined(path);
+  return stat?.isFile() ? fingerprint(stat) : undefined;
 }
 
 /**
@@ -191,7 +200,36 @@ export function fsError(error: unknown, doing: string): CliError {
   return new CliError(`cannot ${doing}: ${why}${code ? ` (${code})` : ''}; check the path and its permissions, or choose another directory`, EXIT.failure, 'file-system');
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * Who holds a claim. A pid means something only in its own PID namespace (containers sharing a mount see other
+ * pids) and since its own boot, so both are recorded; where the namespace differs, the owner's heartbeat — the
+ * owner file's modification time, touched every few seconds while the claim is held — tells whether it still runs.
+ */
+interface Owner {
+  pid: number;
+  pidns?: string;
+  boot?: string;
+}
+
+const HEARTBEAT_MS = 2_000;
+/** A claim whose owner cannot be asked and whose heartbeat is older than this is taken as abandoned. */
+export const STALE_CLAIM_MS = 30_000;
+
+function readIdentity(path: string): string | undefined {
+  try {
+    return path.startsWith('/proc/self/ns/') ? readlinkSync(path) : readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+let identity: { pidns?: string; boot?: string } | undefined;
+function self(): Owner {
+  identity ??= { pidns: readIdentity('/proc/self/ns/pid'), boot: readIdentity('/proc/sys/kernel/random/boot_id') };
+  return { pid: process.pid, ...identity };
+}
+
+function processExists(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
@@ -201,21 +239,75 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function readOwner(dir: string): number | undefined {
+/** Whether the run that made the claim in `dir` may still be going. */
+function ownerAlive(dir: string): { alive: boolean; pid?: number } {
+  const path = join(dir, OWNER_FILE);
+  const age = (() => {
+    try {
+      return Date.now() - lstatSync(path).mtimeMs;
+    } catch {
+      try {
+        return Date.now() - lstatSync(dir).mtimeMs;
+      } catch {
+        return Infinity;
+      }
+    }
+  })();
+  let owner: Partial<Owner> = {};
   try {
-    const owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as { pid?: unknown };
-    return typeof owner.pid === 'number' ? owner.pid : undefined;
+    owner = JSON.parse(readFileSync(path, 'utf8')) as Partial<Owner>;
   } catch {
-    return undefined;
+    // No owner recorded (yet, or never: a full disk): alive only while that is recent.
+    return { alive: age < STALE_CLAIM_MS };
   }
+  const me = self();
+  if (typeof owner.pid !== 'number') return { alive: age < STALE_CLAIM_MS };
+  if (owner.boot && me.boot && owner.boot !== me.boot) return { alive: false, pid: owner.pid };
+  // Same namespace (or one side cannot tell, as off Linux): the pid can be asked directly.
+  if (!owner.pidns || !me.pidns || owner.pidns === me.pidns) return { alive: processExists(owner.pid), pid: owner.pid };
+  return { alive: age < STALE_CLAIM_MS, pid: owner.pid };
+}
+
+/** Records this run as the claim's owner and keeps its heartbeat going; the returned function stops it. */
+function own(dir: string): () => void {
+  const path = join(dir, OWNER_FILE);
+  writeFileSync(path, `${JSON.stringify({ ...self(), started: new Date().toISOString() })}\n`);
+  const timer = setInterval(() => {
+    const now = new Date();
+    try {
+      utimesSync(path, now, now);
+    } catch {
+      // The claim is gone (committed or rolled back meanwhile).
+    }
+  }, HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 type Step = { op: 'mkdir' | 'backup' | 'place' | 'save' | 'absent'; path: string };
+const OPS = new Set<string>(['mkdir', 'backup', 'place', 'save', 'absent']);
+
+/** A journal is read back from disk (it may even have come with a cloned repository): only plain relative paths count. */
+function isSafeStep(value: unknown): value is Step {
+  if (typeof value !== 'object' || value === null) return false;
+  const { op, path } = value as { op?: unknown; path?: unknown };
+  if (typeof op !== 'string' || !OPS.has(op) || typeof path !== 'string' || path === '' || path.startsWith('/') || path.includes('\\')) return false;
+  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && !part.includes('\0'));
+}
+
+/** Every directory between `target` and `path` is a real directory (no link, nothing else): safe to act at `path`. */
+function insideTarget(target: string, path: string): boolean {
+  const parts = path.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    if (kindOf(lstatOrUndefined(join(target, ...parts.slice(0, i)))) !== 'directory') return false;
+  }
+  return true;
+}
 
 /** Staging directories left beside a missing target by runs that were killed: rendered files only, safe to remove. */
 function removeStaleSiblings(target: string): void {
   const parent = dirname(target);
-  const prefix = `.${basename(target)}.create-vault-plugin-`;
+  const prefix = siblingPrefix(target);
   let entries: string[];
   try {
     entries = readdirSync(parent);
@@ -225,9 +317,13 @@ function removeStaleSiblings(target: string): void {
   for (const entry of entries) {
     if (!entry.startsWith(prefix)) continue;
     const dir = join(parent, entry);
-    const pid = readOwner(dir);
-    if (pid !== undefined && !isAlive(pid)) rmSync(dir, { recursive: true, force: true });
+    if (!ownerAlive(dir).alive) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The staging directory beside a missing target: short whatever the target's name, so it never hits NAME_MAX. */
+function siblingPrefix(target: string): string {
+  return `.create-vault-plugin-${createHash('sha256').update(basename(target)).digest('hex').slice(0, 12)}-`;
 }
 
 export class Transaction {
@@ -238,6 +334,7 @@ export class Transaction {
     /** Where the project is, by real path. */
     readonly target: string,
     private readonly staging: string,
+    private readonly stopHeartbeat: () => void,
     /** The target did not exist: it was created by one rename and is removed again on rollback. */
     private readonly created: { files: string[] } | undefined,
     private readonly createdParents: string[],
@@ -313,17 +410,28 @@ export class Transaction {
     copyFileSync(full, saved);
   }
 
-  /** Replaces a regular file (or creates a missing one) with `content` in one rename, after protecting it. */
-  replace(path: string, content: string): void {
+  /**
+   * Replaces a regular file (or creates a missing one) with `content` in one rename, after protecting it; `expected`
+   * is the fingerprint the file had when it was read, and a file changed since then is a conflict.
+   */
+  replace(path: string, content: string, expected?: string): void {
+    this.expect(path, expected);
     this.protect(path);
     const temp = join(this.staging, 'replace.tmp');
     writeFileSync(temp, content);
     renameSync(temp, join(this.target, path));
   }
 
-  /** Removes a regular file, after protecting it. */
-  remove(path: string): void {
+  private expect(path: string, expected: string | undefined): void {
+    if (expected !== undefined && fingerprintOf(join(this.target, path)) !== expected) {
+      throw new PlaceConflict(path, 'changed after it was read; another run or an editor wrote it meanwhile');
+    }
+  }
+
+  /** Removes a regular file, after protecting it; `expected` as for `replace`. */
+  remove(path: string, expected?: string): void {
     if (!lstatOrUndefined(join(this.target, path))) return;
+    this.expect(path, expected);
     this.protect(path);
     unlinkSync(join(this.target, path));
   }
@@ -332,14 +440,23 @@ export class Transaction {
   rollback(): void {
     if (this.finished) return;
     this.finished = true;
+    this.stopHeartbeat();
     if (this.created) {
       removeCreated(this.target, this.created.files);
       for (const dir of [...this.createdParents].reverse()) tryRmdir(dir);
-      rmSync(this.staging, { recursive: true, force: true });
       return;
     }
-    const kept = undo(this.target, this.staging, this.steps);
-    if (kept.length === 0) rmSync(this.staging, { recursive: true, force: true });
+    let kept: string[];
+    try {
+      kept = undo(this.target, this.staging, this.steps);
+    } catch (error) {
+      throw new CliError(
+        `the write into ${this.target} failed and could not be fully undone (${(error as NodeJS.ErrnoException).code ?? String(error)}); your original files are kept in ${join(this.staging, 'backup')}. Fix the cause, then run again in that directory: it puts them back first.`,
+        EXIT.failure,
+        'restore-failed',
+      );
+    }
+    if (kept.length === 0) discard(this.staging);
     else throw restoreFailed(this.staging, kept);
   }
 
@@ -347,7 +464,8 @@ export class Transaction {
   commit(): void {
     if (this.finished) return;
     this.finished = true;
-    rmSync(this.staging, { recursive: true, force: true });
+    this.stopHeartbeat();
+    if (!this.created) discard(this.staging);
   }
 
   get isFinished(): boolean {
@@ -355,7 +473,16 @@ export class Transaction {
   }
 }
 
-class PlaceConflict extends Error {
+/**
+ * Removes a staging directory, journal first: a run killed halfway through this leaves a claim with no journal, which
+ * the next run simply clears, instead of a journal whose backups are already gone.
+ */
+function discard(staging: string): void {
+  rmSync(join(staging, JOURNAL_FILE), { force: true });
+  rmSync(staging, { recursive: true, force: true });
+}
+
+export class PlaceConflict extends Error {
   constructor(
     readonly path: string,
     readonly problem: string,
@@ -394,11 +521,19 @@ function sameFile(a: string, b: string): boolean {
 /** Reverses journal steps, newest first. Returns the backups it could not put back (their paths in the staging dir). */
 function undo(target: string, staging: string, steps: Step[]): string[] {
   const kept: string[] = [];
+  const backedUp = new Set(steps.filter((s) => s.op === 'backup').map((s) => s.path));
   for (const step of [...steps].reverse()) {
     const destination = join(target, step.path);
+    // A directory swapped for a link since the step was taken: acting there would reach outside the project.
+    if (!insideTarget(target, step.path)) {
+      if (step.op === 'backup' || step.op === 'save') kept.push(join(step.op === 'backup' ? 'backup' : 'saved', step.path));
+      continue;
+    }
     switch (step.op) {
       case 'place':
-        // Only a file that is still the one we placed is ours to remove.
+        // Only a file that is still the one we placed is ours to remove, and never while the original it replaced
+        // is missing from the backups: then the generated file is better than nothing.
+        if (backedUp.has(step.path) && !lstatOrUndefined(join(staging, 'backup', step.path))) break;
         if (sameFile(destination, join(staging, 'project', step.path))) unlinkSync(destination);
         break;
       case 'backup': {
@@ -444,11 +579,15 @@ function readJournal(staging: string): Step[] {
   }
   const steps: Step[] = [];
   for (const line of text.split('\n')) {
+    let step: unknown;
     try {
-      if (line) steps.push(JSON.parse(line) as Step);
+      step = line ? JSON.parse(line) : undefined;
     } catch {
-      // A line cut short by a kill: its step was never taken.
+      continue; // a line cut short by a kill: its step was never taken
     }
+    if (step === undefined) continue;
+    if (!isSafeStep(step)) throw new CliError(`${join(staging, JOURNAL_FILE)} is not a journal this tool wrote (it names ${JSON.stringify(line.slice(0, 120))}); nothing was done. Look inside ${staging}, keep what is yours, and remove it.`, EXIT.refused, 'conflict', 'directory');
+    steps.push(step);
   }
   return steps;
 }
@@ -458,45 +597,65 @@ function readJournal(staging: string): Step[] {
  * (exit 4); one that was killed outright is undone from its journal, and the files it put back are returned
  * (undefined when there was no claim at all).
  */
-export function settleClaims(targetPath: string): string[] | undefined {
+export function settleClaims(targetPath: string, options: { dryRun?: boolean } = {}): string[] | undefined {
   const target = resolve(targetPath);
-  if (!lstatOrUndefined(join(target, CLAIM_DIR))) return undefined;
-  const { staging, recovered } = claim(target);
-  rmSync(staging, { recursive: true, force: true });
-  return recovered;
+  const staging = join(target, CLAIM_DIR);
+  if (!lstatOrUndefined(staging)) return undefined;
+  if (options.dryRun) {
+    // A dry run changes nothing: it says what the next real run will do.
+    const { alive, pid } = ownerAlive(staging);
+    if (alive) throw busy(target, staging, pid);
+    throw new CliError(
+      `an earlier run in ${target} was killed while writing; your original files are in ${staging}. Run the same command without --dry-run: it puts them back first.`,
+      EXIT.refused,
+      'interrupted-run',
+      'directory',
+    );
+  }
+  const claimed = claim(target);
+  claimed.stop();
+  discard(claimed.staging);
+  return claimed.recovered;
+}
+
+function busy(target: string, staging: string, pid: number | undefined): CliError {
+  return new CliError(
+    `another create-vault-plugin run${pid ? ` (pid ${pid})` : ''} is writing in ${target}; wait for it to finish, then run again. If no other run is going, run again in ${Math.round(STALE_CLAIM_MS / 1000)} seconds: a claim that is no longer kept alive is then taken over and undone. (${staging} holds its journal and any originals it replaced.)`,
+    EXIT.refused,
+    'busy',
+    'directory',
+  );
 }
 
 /**
  * Claims an existing target. A claim left by a run that is still going is a conflict; one left by a run that was
  * killed is undone first (its journal says what it did), and the files it restored are returned.
  */
-function claim(target: string): { staging: string; recovered: string[] | undefined } {
+function claim(target: string): { staging: string; recovered: string[] | undefined; stop: () => void } {
   const staging = join(target, CLAIM_DIR);
   for (let attempt = 0; attempt < 3; attempt++) {
+    let made = false;
     try {
       mkdirSync(staging);
-      writeFileSync(join(staging, OWNER_FILE), `${JSON.stringify({ pid: process.pid, started: new Date().toISOString() })}\n`);
-      return { staging, recovered: undefined };
+      made = true;
+      return { staging, recovered: undefined, stop: own(staging) };
     } catch (error) {
+      // A claim we made but could not record (a full disk) must not stay behind as a live-looking one.
+      if (made) rmSync(staging, { recursive: true, force: true });
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError(error, `write in ${target}`);
     }
     const stat = lstatOrUndefined(staging);
     if (stat && !stat.isDirectory()) {
       throw conflictError(target, [{ path: CLAIM_DIR, problem: `is ${DESCRIBE[kindOf(stat)]}, not a create-vault-plugin staging directory` }], 'Remove it, then run again.');
     }
-    const pid = readOwner(staging);
-    if (pid === undefined || isAlive(pid)) {
-      // No owner yet means a run is between creating its claim and recording itself: it is alive.
+    const { alive, pid } = ownerAlive(staging);
+    if (alive) {
+      // No owner yet may mean a run is between creating its claim and recording itself: look once more.
       if (pid === undefined && attempt < 2) {
         sleepSync(50);
         continue;
       }
-      throw new CliError(
-        `another create-vault-plugin run${pid ? ` (pid ${pid})` : ''} is writing in ${target}; wait for it to finish, then run again. If no other run is going, remove ${staging} after checking it holds none of your files.`,
-        EXIT.refused,
-        'busy',
-        'directory',
-      );
+      throw busy(target, staging, pid);
     }
     // Killed outright: take its claim over by renaming it (only one run can), then undo what its journal recorded.
     const orphan = `${staging}.${process.pid}`;
@@ -505,10 +664,16 @@ function claim(target: string): { staging: string; recovered: string[] | undefin
     } catch {
       continue;
     }
-    const steps = readJournal(orphan);
+    let steps: Step[];
+    try {
+      steps = readJournal(orphan);
+    } catch (error) {
+      renameSync(orphan, staging);
+      throw error;
+    }
     const kept = undo(target, orphan, steps);
     if (kept.length > 0) throw restoreFailed(orphan, kept);
-    rmSync(orphan, { recursive: true, force: true });
+    discard(orphan);
     const recovered = steps.filter((s) => s.op === 'backup' || s.op === 'save').map((s) => s.path);
     return { ...claim(target), recovered };
   }
@@ -558,8 +723,8 @@ export function writeProject(targetPath: string, files: RenderedFile[], options:
   const target = state.path;
   if (state.kind === 'missing') return createTarget(target, files);
 
-  const { staging, recovered } = claim(target);
-  const transaction = new Transaction(target, staging, undefined, [], recovered);
+  const { staging, recovered, stop } = claim(target);
+  const transaction = new Transaction(target, staging, stop, undefined, [], recovered);
   try {
     checkpoint('claimed');
     if (options.requireEmpty) {
@@ -585,7 +750,7 @@ export function writeProject(targetPath: string, files: RenderedFile[], options:
     }
     return transaction;
   } catch (error) {
-    transaction.rollback();
+    transaction.rollback(); // throws itself, naming where the originals are, if it cannot finish
     if (error instanceof PlaceConflict) {
       throw conflictError(target, [{ path: error.path, problem: error.problem }], 'Nothing was changed; look at that path, then run again.');
     }
@@ -601,13 +766,18 @@ function createTarget(target: string, files: RenderedFile[]): Transaction {
   let staging: string;
   try {
     mkdirSync(parent, { recursive: true });
-    staging = mkdtempSync(join(parent, `.${basename(target)}.create-vault-plugin-`));
+    staging = mkdtempSync(join(parent, siblingPrefix(target)));
   } catch (error) {
     for (const dir of [...createdParents].reverse()) tryRmdir(dir);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new CliError(`cannot create ${target}: something that is not a directory stands in its path; choose another directory`, EXIT.refused, 'target-not-directory', 'directory');
+    }
     throw fsError(error, `create ${target}`);
   }
+  let stop = () => {};
   try {
-    writeFileSync(join(staging, OWNER_FILE), `${JSON.stringify({ pid: process.pid })}\n`);
+    stop = own(staging);
     stageFiles(join(staging, 'project'), files);
     checkpoint('claimed');
     try {
@@ -633,12 +803,15 @@ function createTarget(target: string, files: RenderedFile[]): Transaction {
       throw fsError(error, `create ${target}`);
     }
   } catch (error) {
+    stop();
     rmSync(staging, { recursive: true, force: true });
     for (const dir of [...createdParents].reverse()) tryRmdir(dir);
     throw error;
   }
-  const transaction = new Transaction(target, staging, { files: files.map((f) => f.path) }, createdParents, undefined);
-  return transaction;
+  // The staging directory held only the project and its owner: nothing in it is needed any more.
+  stop();
+  rmSync(staging, { recursive: true, force: true });
+  return new Transaction(target, staging, () => {}, { files: files.map((f) => f.path) }, createdParents, undefined);
 }
 
 /**
