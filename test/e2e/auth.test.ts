@@ -49,6 +49,19 @@ describe('a generated auth method in a real server', () => {
     expect(renew.code).not.toBe(0);
   }, 120_000);
 
+  it('refuses a login from outside the role\'s token_bound_cidrs and keeps alias_metadata across partial updates', () => {
+    server().vault('write', 'auth/idp/role/fenced', `secret=${SECRET}`, 'token_bound_cidrs=10.0.0.0/8', 'alias_metadata=team=payments');
+    const fenced = server().sh(`vault write auth/idp/login role=fenced secret=${SECRET}`);
+    expect(fenced.code).not.toBe(0);
+    expect(fenced.stderr).toMatch(/permission denied/);
+
+    server().vault('write', 'auth/idp/role/fenced', 'token_bound_cidrs=127.0.0.0/8');
+    const login = server().json<{ auth: { metadata: Record<string, string> } }>('write', 'auth/idp/login', 'role=fenced', `secret=${SECRET}`);
+    expect(login.auth.metadata).toMatchObject({ role: 'fenced' });
+    const role = server().json<{ data: { alias_metadata: Record<string, string> } }>('read', 'auth/idp/role/fenced');
+    expect(role.data.alias_metadata).toEqual({ team: 'payments' });
+  }, 120_000);
+
   it('runs the new version after rebuild, register, tune and reload', () => {
     const next = rebuild(plugin.directory, 'v0.2.0');
     expect(next.sha256).not.toBe(plugin.sha256);

@@ -52,6 +52,26 @@ describe('a generated secrets engine in a real server', () => {
     expect(lookup.code).not.toBe(0);
   }, 120_000);
 
+  it('renews and revokes a credential only on the system that issued it', () => {
+    const creds = server().json<Creds>('read', 'vend/creds/app');
+    const { username, password } = creds.data;
+    const verify = () => server().json<{ data: { valid: boolean } }>('write', 'vend/verify', `username=${username}`, `password=${password}`).data.valid;
+
+    server().vault('write', 'vend/config', 'url=https://directory-2.example.com');
+    const renew = server().sh(`vault lease renew ${creds.lease_id}`);
+    const revoke = server().sh(`vault write sys/leases/revoke lease_id=${creds.lease_id} sync=true`);
+    for (const refused of [renew, revoke]) {
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('https://directory.example.com, is no longer configured');
+    }
+
+    // Pointed back at the issuing system: the user was left alone, and now goes with its lease.
+    server().vault('write', 'vend/config', 'url=https://directory.example.com');
+    expect(verify()).toBe(true);
+    server().vault('write', 'sys/leases/revoke', `lease_id=${creds.lease_id}`, 'sync=true');
+    expect(verify()).toBe(false);
+  }, 120_000);
+
   it('runs the new version after rebuild, register, tune and reload', () => {
     const next = rebuild(plugin.directory, 'v0.2.0');
     expect(next.sha256).not.toBe(plugin.sha256);
