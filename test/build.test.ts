@@ -66,7 +66,7 @@ describe('create-vault-plugin build', () => {
     expect(second.version).toBe('v0.2.0');
     expect(second.sha256).not.toBe(first.sha256);
     expect(second.sha256).toBe(fileSha(second.binary));
-    expect(second.commands.register).toContain('-command=demo-v0.2.0 -version=v0.2.0');
+    expect(second.commands.register).toContain('-command=rebuild-v0.2.0 -version=v0.2.0');
     // The first version's file is untouched, so its catalog entry still matches.
     expect(fileSha(first.binary)).toBe(first.sha256);
   }, 600_000);
