@@ -61,3 +61,23 @@ describe.each(CASES)('the %s plugin’s .goreleaser.yaml', (_type, answers) => {
     expect(build!.ldflags!.join(' ')).toContain(`-X ${answers.module}.Version=v{{ .Version }}`);
   });
 });
+
+describe.each(CASES)('the %s plugin’s release workflow', (_type, answers) => {
+  const files = renderProject(answers, { versions: readVersions(), generatorVersion: '0.0.0-test' });
+  const workflow = files.find((f) => f.path === '.github/workflows/release.yml');
+
+  it('runs the pinned goreleaser on a version tag, with the history it needs for the changelog', () => {
+    expect(workflow, 'no .github/workflows/release.yml rendered').toBeDefined();
+    const parsed = parse(workflow!.content) as {
+      on: { push: { tags: string[] } };
+      permissions: Record<string, string>;
+      jobs: Record<string, { steps: Array<{ uses?: string; with?: Record<string, unknown> }> }>;
+    };
+    expect(parsed.on.push.tags).toEqual(['v*']);
+    expect(parsed.permissions).toEqual({ contents: 'write' });
+    const steps = Object.values(parsed.jobs).flatMap((job) => job.steps);
+    expect(steps.find((s) => s.uses?.startsWith('actions/checkout@'))?.with).toMatchObject({ 'fetch-depth': 0 });
+    const release = steps.find((s) => s.uses?.startsWith('goreleaser/goreleaser-action@'));
+    expect(release?.with).toMatchObject({ distribution: 'goreleaser', version: expect.stringMatching(/^v2\.\d+\.\d+$/), args: 'release --clean' });
+  });
+});
