@@ -128,7 +128,7 @@ describe('a generated database plugin in a real server', () => {
     // The generated Makefile, run as a user runs it against this server, building into its plugin directory.
     const make = (target: string, version: string) => {
       const result = run('make', ['--no-print-directory', target, `VERSION=${version}`, `BIN_DIR=${server().pluginDir}`, 'DB_CONFIG=pgusers'], {
-        cwd: plugin.directory,
+        cwd: `${work}/vault-plugin-database-pgusers`,
         env: { PATH: `${dirname(serverBinary())}:${process.env.PATH}`, VAULT_ADDR: server().addr, VAULT_TOKEN: ROOT_TOKEN },
       });
       expect(result.code, `make ${target}\n${result.stdout}${result.stderr}\n--- server log ---\n${server().log().slice(-3000)}`).toBe(0);
