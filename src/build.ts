@@ -51,9 +51,23 @@ const EXAMPLE_CONNECTION = {
   mysql: 'connection_url="{{username}}:{{password}}@tcp(127.0.0.1:3306)/" username=root password=secret',
 } as const;
 
+/** A role needs creation statements: the plugin refuses a role without them rather than pick a user's rights. */
+const EXAMPLE_CREATION = {
+  postgres: `creation_statements="CREATE ROLE \\"{{name}}\\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"`,
+  mysql: `creation_statements="CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';"`,
+} as const;
+
+/**
+ * The binary's file name: one per version, as the generated Makefile names it, so that building a new version never
+ * changes the file an older catalog entry names (Vault checks the sha256 each time it starts the plugin).
+ */
+export function binaryName(name: string, version: string): string {
+  return `${name}-${version}`;
+}
+
 export function pluginCommands(answers: Answers, sha256: string, version: string): PluginCommands {
   const { name } = answers;
-  const register = shellJoin(['vault', 'plugin', 'register', `-sha256=${sha256}`, `-command=${name}`, `-version=${version}`, PLUGIN_TYPE[answers.type], name]);
+  const register = shellJoin(['vault', 'plugin', 'register', `-sha256=${sha256}`, `-command=${binaryName(name, version)}`, `-version=${version}`, PLUGIN_TYPE[answers.type], name]);
   switch (answers.type) {
     case 'secrets':
       return {
@@ -73,7 +87,7 @@ export function pluginCommands(answers: Answers, sha256: string, version: string
         enable: ['vault secrets enable database'],
         use: [
           `vault write database/config/${name} plugin_name=${name} plugin_version=${version} allowed_roles="*" ${EXAMPLE_CONNECTION[answers.dbDriver ?? 'postgres']}`,
-          `vault write database/roles/${name}-role db_name=${name} default_ttl=1h max_ttl=24h`,
+          `vault write database/roles/${name}-role db_name=${name} ${EXAMPLE_CREATION[answers.dbDriver ?? 'postgres']} default_ttl=1h max_ttl=24h`,
           `vault read database/creds/${name}-role`,
         ],
       };
@@ -106,7 +120,7 @@ export function goBuildArgs(answers: Answers, version: string): string[] {
     '-ldflags',
     `-s -w -X ${answers.module}.Version=${version}`,
     '-o',
-    `bin/${answers.name}`,
+    `bin/${binaryName(answers.name, version)}`,
     `./cmd/${answers.name}`,
   ];
 }
@@ -121,8 +135,8 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
   const { execa } = await import('execa');
   const dir = resolve(directory);
   // The build writes bin/<name>: never through a link or over something that is not a regular file.
-  const { conflicts } = planWrite(dir, [`bin/${answers.name}`]);
-  if (conflicts.length > 0) throw conflictError(dir, conflicts, 'The build writes only a regular file at bin/<name> inside the project; move these away, then build again.');
+  const { conflicts } = planWrite(dir, [`bin/${binaryName(answers.name, version)}`]);
+  if (conflicts.length > 0) throw conflictError(dir, conflicts, 'The build writes only a regular file at bin/<name>-<version> inside the project; move these away, then build again.');
   const env = { ...process.env, CGO_ENABLED: '0' };
   const steps: Array<[string, string[], string]> = [
     ['go mod tidy', ['mod', 'tidy'], 'tidy'],
@@ -138,7 +152,7 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
       throw new CliError(`${label} failed in ${dir} (exit ${result.exitCode ?? 'signal'})`, EXIT.failure, 'build-failed', undefined, result.all);
     }
   }
-  const binary = join(binDirectory(dir), answers.name);
+  const binary = join(binDirectory(dir), binaryName(answers.name, version));
   const sha256 = await sha256File(binary);
   const pluginDirectory = binDirectory(dir);
   return {

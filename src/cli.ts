@@ -3,7 +3,7 @@ import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
-import { DEFAULT_PLUGIN_VERSION, binDirectory, buildPlugin, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
+import { DEFAULT_PLUGIN_VERSION, binDirectory, binaryName, buildPlugin, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
 import { CliError, EXIT } from './errors.js';
 import { buildManifest, manifestFile, readManifest } from './manifest.js';
 import { PACKAGE_VERSION } from './paths.js';
@@ -196,7 +196,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   refuseNonEmpty(state, options.force, 'is no longer empty: these appeared while the answers were given');
   const target = state.path;
   const willBuild = options.build && findOnPath('go') !== undefined;
-  const plan = state.kind === 'non-empty' ? planWrite(target, [...files.map((f) => f.path), ...(willBuild ? [binaryPath(answers)] : [])]) : { overwrites: [], conflicts: [] };
+  const plan = state.kind === 'non-empty' ? planWrite(target, [...files.map((f) => f.path), ...(willBuild ? [binaryPath(answers, pluginVersion)] : [])]) : { overwrites: [], conflicts: [] };
   if (plan.conflicts.length > 0) throw conflictError(target, plan.conflicts, '--force replaces only regular files; move these away, then run again.');
   const where = relative(process.cwd(), target) || '.';
   const overwrites = plan.overwrites.map((o) => o.path);
@@ -225,7 +225,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   let report: BuildReport | undefined;
   let buildNote: string | undefined;
   if (willBuild) {
-    report = await firstBuild(target, answers, pluginVersion, plan.overwrites.some((o) => o.path === binaryPath(answers)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`);
+    report = await firstBuild(target, answers, pluginVersion, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`);
     printBuild(ui, report);
   } else if (options.build) {
     buildNote = 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.';
@@ -261,8 +261,8 @@ function cdCommand(where: string): string {
 }
 
 /** Where the build puts the binary, relative to the project. */
-function binaryPath(answers: Answers): string {
-  return `bin/${answers.name}`;
+function binaryPath(answers: Answers, version: string): string {
+  return `bin/${binaryName(answers.name, version)}`;
 }
 
 /**
@@ -272,7 +272,7 @@ function binaryPath(answers: Answers): string {
 async function firstBuild(target: string, answers: Answers, version: string, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string): Promise<BuildReport> {
   const bin = binDirectory(target);
   const binExisted = existsSync(bin);
-  const binary = join(target, binaryPath(answers));
+  const binary = join(target, binaryPath(answers, version));
   interrupts.busy = true;
   try {
     return await buildPlugin(target, answers, version, {

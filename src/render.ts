@@ -2,6 +2,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import Handlebars from 'handlebars';
+import { binaryName, DEFAULT_PLUGIN_VERSION } from './build.js';
 import { goCamel, goComment, goPackageName, goPascal, goString } from './go.js';
 import { loadPrecompiled, PRECOMPILED_VERSIONS } from './precompiled.js';
 import type { Answers } from './schema.js';
@@ -41,7 +42,8 @@ export function buildContext(answers: Answers, versions: Versions, generatorVers
     ...answers,
     pluginType: PLUGIN_TYPE[answers.type],
     pkg: goPackageName(answers.name, PACKAGE_SUFFIX[answers.type]),
-    binary: answers.name,
+    // The file the Makefile builds for the default version; each version has its own.
+    binary: binaryName(answers.name, DEFAULT_PLUGIN_VERSION),
     persistent: answers.storage === 'persistent',
     transient: answers.storage === 'transient',
     postgres: answers.dbDriver === 'postgres',
@@ -53,7 +55,7 @@ export function buildContext(answers: Answers, versions: Versions, generatorVers
     apiVersion: versions.api,
     goVersion: versions.go,
     generatorVersion,
-    defaultVersion: 'v0.1.0',
+    defaultVersion: DEFAULT_PLUGIN_VERSION,
     year,
   };
 }

@@ -35,9 +35,10 @@ describe.each([
     const result = cli([dir, '--type', type, '--yes', '--json']);
     expect(result.code, result.stderr).toBe(0);
     out = JSON.parse(result.stdout) as BuildJson;
-    expect(out).toMatchObject({ name: 'demo', type, pluginType, version: 'v0.1.0', binary: join(dir, 'bin', 'demo') });
+    // One file per version, so the catalog entry of an older version keeps pointing at the bytes it was registered with.
+    expect(out).toMatchObject({ name: 'demo', type, pluginType, version: 'v0.1.0', binary: join(dir, 'bin', 'demo-v0.1.0') });
     expect(out.sha256).toBe(fileSha(out.binary));
-    expect(out.commands.register).toBe(`vault plugin register -sha256=${out.sha256} -command=demo -version=v0.1.0 ${pluginType} demo`);
+    expect(out.commands.register).toBe(`vault plugin register -sha256=${out.sha256} -command=demo-v0.1.0 -version=v0.1.0 ${pluginType} demo`);
     expect(out.commands.enable[0]).toBe(enable);
     expect(result.stderr).toContain(out.sha256);
   }, 600_000);
@@ -65,7 +66,9 @@ describe('create-vault-plugin build', () => {
     expect(second.version).toBe('v0.2.0');
     expect(second.sha256).not.toBe(first.sha256);
     expect(second.sha256).toBe(fileSha(second.binary));
-    expect(second.commands.register).toContain('-version=v0.2.0');
+    expect(second.commands.register).toContain('-command=rebuild-v0.2.0 -version=v0.2.0');
+    // The first version's file is untouched, so its catalog entry still matches.
+    expect(fileSha(first.binary)).toBe(first.sha256);
   }, 600_000);
 
   it('exits 1 and shows the compiler error when the code does not compile, keeping the project', () => {
