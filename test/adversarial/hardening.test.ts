@@ -153,7 +153,7 @@ describe('builds', () => {
     });
     expect(result.code, result.stderr).toBe(130);
     expect(readFileSync(join(dir, 'bin', 'vault-plugin-other'), 'utf8')).toBe('other\n');
-    expect(existsSync(join(dir, 'bin', 'demo'))).toBe(false);
+    expect(existsSync(join(dir, 'bin', 'demo-v0.1.0'))).toBe(false);
   }, 300_000);
 
   it('build refuses a bin/ that links outside the project (exit 4), writing nothing there', async () => {

@@ -67,7 +67,7 @@ describe('printed commands from a directory with a hostile name', () => {
     const binDir = realpathSync(join(dir, 'bin'));
     const expectations: Array<[string, string[]]> = [
       [printed('vault server'), ['server', '-dev', '-dev-root-token-id=root', `-dev-plugin-dir=${binDir}`]],
-      [printed('vault plugin register'), ['plugin', 'register', `-sha256=${report.sha256}`, '-command=demo', '-version=v0.1.0', 'secret', 'demo']],
+      [printed('vault plugin register'), ['plugin', 'register', `-sha256=${report.sha256}`, '-command=demo-v0.1.0', '-version=v0.1.0', 'secret', 'demo']],
       [printed('vault secrets enable'), ['secrets', 'enable', '-path=demo', '-plugin-version=v0.1.0', 'demo']],
     ];
     for (const [line, args] of expectations) {
