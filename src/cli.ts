@@ -346,6 +346,21 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
   ).action((directory: string | undefined, options: CommonOptions & { sdkVersion?: string; include?: string[]; allowDirty?: boolean; dryRun?: boolean }) =>
     run(() => upgrade(directory, options, uiFor(options), interrupts)),
   );
+  commonOptions(
+    program
+      .command('doctor')
+      .description("say why a plugin won't load: checks the binary, and with VAULT_ADDR set, what the server will do with it")
+      .argument('[directory]', 'the project (default: the current directory)')
+      .option('--binary <file>', 'check this plugin binary (any plugin, in a project or not)')
+      .option('--version <version>', 'the version you register it with (-version=); compared with the one the binary reports')
+      .option('--platform <os/arch>', "the server's OS and CPU when VAULT_ADDR is not set, e.g. linux/amd64"),
+  ).action((directory: string | undefined, options: CommonOptions & { binary?: string; version?: string; platform?: string }) =>
+    run(async () => {
+      const { doctor } = await import('./doctor-command.js');
+      const failure = await doctor(directory, options, uiFor(options));
+      if (failure) throw new CliError(failure.message, failure.exitCode, failure.code, failure.field);
+    }),
+  );
   return program;
 }
 
@@ -358,6 +373,8 @@ export function helpText(): string {
 }
 
 function report(error: unknown, ui: Ui): number {
+  // doctor's report already said what is wrong, in text or its one JSON document.
+  if (error instanceof CliError && error.code === 'problems-found') return error.exitCode;
   if (error instanceof CliError) {
     ui.error(error.message);
     if (error.detail) process.stderr.write(`${error.detail.trimEnd()}\n`);
