@@ -2,7 +2,7 @@
 import { relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
-import { DEFAULT_PLUGIN_VERSION, binDirectory, buildPlugin, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
+import { DEFAULT_PLUGIN_VERSION, binDirectory, buildPlugin, checkPlatform, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
 import { CliError, EXIT } from './errors.js';
 import { buildManifest, manifestFile, readManifest } from './manifest.js';
 import { PACKAGE_VERSION } from './paths.js';
@@ -27,6 +27,7 @@ interface ScaffoldOptions extends CommonOptions {
   dryRun?: boolean;
   build: boolean;
   pluginVersion: string;
+  platform?: string;
   interactive: boolean;
   [flag: string]: unknown;
 }
@@ -115,10 +116,14 @@ function printBuild(ui: Ui, report: BuildReport): void {
   const c = ui.color;
   ui.info();
   ui.info(`${c.green('Built')} ${report.binary} ${c.dim(`(${report.version})`)}`);
-  ui.info(`  sha256: ${c.bold(report.sha256)}`);
+  ui.info(`  sha256: ${c.bold(report.sha256)} ${c.dim(`(${report.platform})`)}`);
   ui.info();
   ui.info(`Put ${c.bold(report.name)} in your server's plugin directory (plugin_directory), or start a dev server on this one:`);
   ui.info(`  ${report.devServer}`);
+  ui.info();
+  ui.info(c.dim('  plugin_directory must be an absolute path without symlinks, and the binary a copy inside it (not a link).'));
+  ui.info(c.dim('  Set api_addr in the server configuration: plugins reach Vault at that address.'));
+  ui.info(c.dim(`  If it won't load: create-vault-plugin doctor (with VAULT_ADDR and VAULT_TOKEN set).`));
   ui.info();
   ui.info('Then register and enable it:');
   ui.info(`  ${report.commands.register}`);
@@ -134,6 +139,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   const file = options.answers ? readAnswersFile(options.answers) : undefined;
   const flags = flagsFrom(options);
   const pluginVersion = checkPluginVersion(options.pluginVersion);
+  const platform = options.platform === undefined ? undefined : checkPlatform(options.platform);
   let directory = directoryArg ?? (flags.name as string | undefined) ?? (file?.name as string | undefined);
   if (directory === undefined && prompts) directory = await prompts.askDirectory();
   if (directory === undefined) {
@@ -187,6 +193,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
       interrupts.busy = true;
       transaction.track(binDirectory(target));
       report = await buildPlugin(target, answers, pluginVersion, {
+        platform,
         signal: interrupts.controller.signal,
         onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
       });
@@ -223,6 +230,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
     files: files.map((f) => f.path),
     binary: report?.binary ?? null,
     sha256: report?.sha256 ?? null,
+    platform: report?.platform ?? null,
     pluginDirectory: report?.pluginDirectory ?? null,
     devServer: report?.devServer ?? null,
     commands: report?.commands ?? null,
@@ -230,15 +238,17 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   });
 }
 
-async function rebuild(directoryArg: string | undefined, options: CommonOptions & { version?: string }, ui: Ui, interrupts: Interrupts): Promise<void> {
+async function rebuild(directoryArg: string | undefined, options: CommonOptions & { version?: string; platform?: string }, ui: Ui, interrupts: Interrupts): Promise<void> {
   const directory = resolve(directoryArg ?? '.');
   const manifest = readManifest(directory);
   const version = checkPluginVersion(options.version ?? DEFAULT_PLUGIN_VERSION);
+  const platform = options.platform === undefined ? undefined : checkPlatform(options.platform);
   if (!findOnPath('go')) {
     throw new CliError('Go is not on PATH: install Go (https://go.dev/dl/) to build the plugin', EXIT.failure, 'no-go');
   }
   interrupts.busy = true;
   const report = await buildPlugin(directory, manifest.answers, version, {
+    platform,
     signal: interrupts.controller.signal,
     onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
   });
@@ -317,6 +327,7 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
     .option('--dry-run', 'print the files that would be written; write nothing')
     .option('--no-build', 'do not build the plugin after generating it')
     .option('--plugin-version <version>', 'version to build and register', DEFAULT_PLUGIN_VERSION)
+    .option('--platform <os/arch>', "build for the server's OS and CPU, e.g. linux/amd64 or linux/arm64 (default: this machine's)")
     .option('--no-interactive', 'never ask; fail on missing answers');
   commonOptions(program);
   program.addHelpText('after', EXAMPLES);
@@ -329,8 +340,9 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
       .command('build')
       .description('rebuild a generated plugin and print its sha256 and the register/enable commands')
       .argument('[directory]', 'the project (default: the current directory)')
-      .option('--version <version>', 'plugin version to build and register', DEFAULT_PLUGIN_VERSION),
-  ).action((directory: string | undefined, options: CommonOptions & { version?: string }) =>
+      .option('--version <version>', 'plugin version to build and register', DEFAULT_PLUGIN_VERSION)
+      .option('--platform <os/arch>', "build for the server's OS and CPU, e.g. linux/arm64 (default: this machine's)"),
+  ).action((directory: string | undefined, options: CommonOptions & { version?: string; platform?: string }) =>
     run(() => rebuild(directory, options, uiFor(options), interrupts)),
   );
 
