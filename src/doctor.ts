@@ -86,7 +86,8 @@ const shellQuote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'$
 /** The rebuild command: the generated Makefile's in a project, plain `go build` otherwise. */
 function rebuildCommand(t: Target, cwd: string, settings: { platform?: string; version?: string }): string {
   if (t.project) {
-    const where = relative(cwd, t.project);
+    const rel = relative(cwd, t.project);
+    const where = rel.startsWith('..') ? t.project : rel;
     const vars = [settings.version ? `VERSION=${settings.version}` : '', settings.platform ? `PLATFORM=${settings.platform}` : ''].filter(Boolean);
     return ['make', ...(where ? ['-C', shellQuote(where)] : []), 'build', ...vars].join(' ');
   }
