@@ -323,8 +323,9 @@ async function serverChecks(
   const dir = config.plugin_directory ?? '';
   const command = entries.find((e) => e.sha256 === sha256)?.command ?? entries[0]?.command ?? t.name;
   if (!dir) {
-    add('plugin-directory', 'problem', 'the server has no plugin_directory, so it cannot run any external plugin', [
-      'add plugin_directory = "/etc/vault/plugins" (absolute, no symlinks) to the server configuration, then restart the server',
+    // A dev server's -dev-plugin-dir is not part of its configuration, so it does not show here.
+    add('plugin-directory', 'unknown', "the server's configuration names no plugin_directory (a dev server's -dev-plugin-dir does not show): check that the binary is a copy inside it, not a symlink", [
+      'in a configuration file: plugin_directory = "/etc/vault/plugins" (absolute, no symlinks), then restart the server',
     ]);
   } else {
     const real = realDir(dir);

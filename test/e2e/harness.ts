@@ -47,7 +47,10 @@ export interface DevServer {
 }
 
 export interface DevServerOptions {
-  /** Also load a configuration file that sets api_addr to the server's address (dev mode leaves it unset). */
+  /**
+   * Also load a configuration file that sets api_addr to the server's address (dev mode leaves it unset) and
+   * plugin_directory, as a production configuration does (-dev-plugin-dir alone does not show in sys/config/state).
+   */
   apiAddr?: boolean;
 }
 
@@ -64,7 +67,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const addr = `http://127.0.0.1:${port}`;
   const extra: string[] = [];
   if (options.apiAddr) {
-    writeFileSync(join(work, 'api-addr.hcl'), `api_addr = "${addr}"\n`);
+    writeFileSync(join(work, 'api-addr.hcl'), `api_addr = "${addr}"\nplugin_directory = "${pluginDir}"\n`);
     extra.push(`-config=${join(work, 'api-addr.hcl')}`);
   }
   const logFile = join(work, 'server.log');
