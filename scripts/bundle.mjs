@@ -47,8 +47,8 @@ try {
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 // CommonJS loads faster than ES modules at start-up. Prompts and child-process code are separate files that a run
-// loads only when it needs them (interactive, building); everything else is one file.
-const LAZY = { './prompts.js': './prompts.cjs', execa: './execa.cjs' };
+// loads only when it needs them (interactive, building, doctor); everything else is one file.
+const LAZY = { './prompts.js': './prompts.cjs', './doctor-command.js': './doctor.cjs', execa: './execa.cjs' };
 const cjs = {
   ...common,
   absWorkingDir: root,
@@ -65,7 +65,7 @@ const cjs = {
 const lazyExternals = {
   name: 'lazy-externals',
   setup(b) {
-    b.onResolve({ filter: /^(\.\/prompts\.js|execa)$/ }, (args) =>
+    b.onResolve({ filter: /^(\.\/prompts\.js|\.\/doctor-command\.js|execa)$/ }, (args) =>
       args.kind === 'dynamic-import' ? { path: LAZY[args.path], external: true } : undefined,
     );
   },
@@ -103,6 +103,7 @@ const results = await Promise.all([
     ],
   }),
   build({ ...cjs, entryPoints: ['src/prompts.ts'], outfile: 'dist/prompts.cjs' }),
+  build({ ...cjs, entryPoints: ['src/doctor-command.ts'], outfile: 'dist/doctor.cjs' }),
   build({ ...cjs, entryPoints: ['node_modules/execa/index.js'], outfile: 'dist/execa.cjs' }),
 ]);
 for (const [type, code] of Object.entries(chunks)) {

@@ -26,6 +26,30 @@ export function checkPluginVersion(version: string): string {
 
 const PLUGIN_TYPE = { secrets: 'secret', auth: 'auth', database: 'database' } as const;
 
+const PLATFORM = /^([a-z0-9]+)\/([a-z0-9]+)$/;
+const HOST_OS: Record<string, string> = { win32: 'windows', sunos: 'solaris' };
+const HOST_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', ppc64: 'ppc64le' };
+
+/** `<os>/<arch>` as Go names them (linux/amd64, linux/arm64, darwin/arm64…); the value is not otherwise limited. */
+export function checkPlatform(platform: string): string {
+  if (!PLATFORM.test(platform)) {
+    throw new CliError(
+      `platform ${JSON.stringify(platform)} is not <os>/<arch>; use Go's names, such as linux/amd64 or linux/arm64 (the server's OS and CPU)`,
+      EXIT.usage,
+      'invalid',
+      'platform',
+    );
+  }
+  return platform;
+}
+
+/** The platform \`go build\` targets with no GOOS/GOARCH given: the environment's, else this machine's. */
+export function hostPlatform(env: NodeJS.ProcessEnv = process.env): string {
+  const os = env.GOOS || HOST_OS[process.platform] || process.platform;
+  const arch = env.GOARCH || HOST_ARCH[process.arch] || process.arch;
+  return `${os}/${arch}`;
+}
+
 export interface PluginCommands {
   register: string;
   /** In the order to run them. */
@@ -41,6 +65,8 @@ export interface BuildReport {
   version: string;
   binary: string;
   sha256: string;
+  /** The \`<os>/<arch>\` the binary was built for; the sha256 is of that file. */
+  platform: string;
   pluginDirectory: string;
   devServer: string;
   commands: PluginCommands;
@@ -128,6 +154,8 @@ export function goBuildArgs(answers: Answers, version: string): string[] {
 export interface BuildOptions {
   onStep?: (step: string) => void;
   signal?: AbortSignal;
+  /** Cross-build for the server: \`<os>/<arch>\`, as GOOS/GOARCH. */
+  platform?: string;
 }
 
 /** `go mod tidy` then the Makefile's build; a failing Go command becomes exit 1 with its output attached. */
@@ -137,10 +165,12 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
   // The build writes bin/<name>: never through a link or over something that is not a regular file.
   const { conflicts } = planWrite(dir, [`bin/${binaryName(answers.name, version)}`]);
   if (conflicts.length > 0) throw conflictError(dir, conflicts, 'The build writes only a regular file at bin/<name>-<version> inside the project; move these away, then build again.');
-  const env = { ...process.env, CGO_ENABLED: '0' };
+  const platform = options.platform ?? hostPlatform();
+  const [goos, goarch] = platform.split('/') as [string, string];
+  const env = { ...process.env, CGO_ENABLED: '0', ...(options.platform ? { GOOS: goos, GOARCH: goarch } : {}) };
   const steps: Array<[string, string[], string]> = [
     ['go mod tidy', ['mod', 'tidy'], 'tidy'],
-    [`go build (${version})`, goBuildArgs(answers, version), 'build'],
+    [`go build (${version}, ${platform})`, goBuildArgs(answers, version), 'build'],
   ];
   for (const [label, args, phase] of steps) {
     options.onStep?.(label);
@@ -162,6 +192,7 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
     version,
     binary,
     sha256,
+    platform,
     pluginDirectory,
     devServer: shellJoin(['vault', 'server', '-dev', '-dev-root-token-id=root', `-dev-plugin-dir=${pluginDirectory}`]),
     commands: pluginCommands(answers, sha256, version),

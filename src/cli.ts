@@ -3,7 +3,7 @@ import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
-import { DEFAULT_PLUGIN_VERSION, binDirectory, binaryName, buildPlugin, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
+import { DEFAULT_PLUGIN_VERSION, binDirectory, binaryName, buildPlugin, checkPlatform, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
 import { CliError, EXIT } from './errors.js';
 import { buildManifest, manifestFile, readManifest } from './manifest.js';
 import { PACKAGE_VERSION } from './paths.js';
@@ -31,6 +31,7 @@ interface ScaffoldOptions extends CommonOptions {
   dryRun?: boolean;
   build: boolean;
   pluginVersion: string;
+  platform?: string;
   interactive: boolean;
   [flag: string]: unknown;
 }
@@ -125,10 +126,14 @@ function printBuild(ui: Ui, report: BuildReport): void {
   const c = ui.color;
   ui.info();
   ui.info(`${c.green('Built')} ${report.binary} ${c.dim(`(${report.version})`)}`);
-  ui.info(`  sha256: ${c.bold(report.sha256)}`);
+  ui.info(`  sha256: ${c.bold(report.sha256)} ${c.dim(`(${report.platform})`)}`);
   ui.info();
   ui.info(`Put ${c.bold(report.name)} in your server's plugin directory (plugin_directory), or start a dev server on this one:`);
   ui.info(`  ${report.devServer}`);
+  ui.info();
+  ui.info(c.dim('  plugin_directory must be an absolute path without symlinks, and the binary a copy inside it (not a link).'));
+  ui.info(c.dim('  Set api_addr in the server configuration: plugins reach Vault at that address.'));
+  ui.info(c.dim(`  If it won't load: create-vault-plugin doctor (with VAULT_ADDR and VAULT_TOKEN set).`));
   ui.info();
   ui.info('Then register and enable it:');
   ui.info(`  ${report.commands.register}`);
@@ -156,6 +161,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   const file = options.answers ? readAnswersFile(options.answers) : undefined;
   const flags = flagsFrom(options);
   const pluginVersion = checkPluginVersion(options.pluginVersion);
+  const platform = options.platform === undefined ? undefined : checkPlatform(options.platform);
   let directory = directoryArg ?? (flags.name as string | undefined) ?? (file?.name as string | undefined);
   if (directory === undefined && prompts) directory = await prompts.askDirectory();
   if (directory === '') throw new CliError('the project directory is empty; give a directory such as vault-plugin-secrets-demo, or . for this one', EXIT.usage, 'invalid', 'directory');
@@ -225,7 +231,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   let report: BuildReport | undefined;
   let buildNote: string | undefined;
   if (willBuild) {
-    report = await firstBuild(target, answers, pluginVersion, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`);
+    report = await firstBuild(target, answers, pluginVersion, platform, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`);
     printBuild(ui, report);
   } else if (options.build) {
     buildNote = 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.';
@@ -248,6 +254,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
     files: files.map((f) => f.path),
     binary: report?.binary ?? null,
     sha256: report?.sha256 ?? null,
+    platform: report?.platform ?? null,
     pluginDirectory: report?.pluginDirectory ?? null,
     devServer: report?.devServer ?? null,
     commands: report?.commands ?? null,
@@ -269,13 +276,14 @@ function binaryPath(answers: Answers, version: string): string {
  * The build right after the project was written. The project is already complete and kept whatever happens here: a
  * compiler error is something to fix in it, and an interrupt removes only what the build itself created.
  */
-async function firstBuild(target: string, answers: Answers, version: string, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string): Promise<BuildReport> {
+async function firstBuild(target: string, answers: Answers, version: string, platform: string | undefined, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string): Promise<BuildReport> {
   const bin = binDirectory(target);
   const binExisted = existsSync(bin);
   const binary = join(target, binaryPath(answers, version));
   interrupts.busy = true;
   try {
     return await buildPlugin(target, answers, version, {
+      platform,
       signal: interrupts.controller.signal,
       onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
     });
@@ -301,15 +309,17 @@ async function firstBuild(target: string, answers: Answers, version: string, bin
   }
 }
 
-async function rebuild(directoryArg: string | undefined, options: CommonOptions & { version?: string }, ui: Ui, interrupts: Interrupts): Promise<void> {
+async function rebuild(directoryArg: string | undefined, options: CommonOptions & { version?: string; platform?: string }, ui: Ui, interrupts: Interrupts): Promise<void> {
   const directory = resolve(directoryArg ?? '.');
   const manifest = readManifest(directory);
   const version = checkPluginVersion(options.version ?? DEFAULT_PLUGIN_VERSION);
+  const platform = options.platform === undefined ? undefined : checkPlatform(options.platform);
   if (!findOnPath('go')) {
     throw new CliError('Go is not on PATH: install Go (https://go.dev/dl/) to build the plugin', EXIT.failure, 'no-go');
   }
   interrupts.busy = true;
   const report = await buildPlugin(directory, manifest.answers, version, {
+    platform,
     signal: interrupts.controller.signal,
     onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
   });
@@ -392,6 +402,7 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
     .option('--dry-run', 'print the files that would be written; write nothing')
     .option('--no-build', 'do not build the plugin after generating it')
     .option('--plugin-version <version>', 'version to build and register', DEFAULT_PLUGIN_VERSION)
+    .option('--platform <os/arch>', "build for the server's OS and CPU, e.g. linux/amd64 or linux/arm64 (default: this machine's)")
     .option('--no-interactive', 'never ask; fail on missing answers');
   commonOptions(program);
   program.addHelpText('after', EXAMPLES);
@@ -404,8 +415,9 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
       .command('build')
       .description('rebuild a generated plugin and print its sha256 and the register/enable commands')
       .argument('[directory]', 'the project (default: the current directory)')
-      .option('--version <version>', 'plugin version to build and register', DEFAULT_PLUGIN_VERSION),
-  ).action((directory: string | undefined, options: CommonOptions & { version?: string }) =>
+      .option('--version <version>', 'plugin version to build and register', DEFAULT_PLUGIN_VERSION)
+      .option('--platform <os/arch>', "build for the server's OS and CPU, e.g. linux/arm64 (default: this machine's)"),
+  ).action((directory: string | undefined, options: CommonOptions & { version?: string; platform?: string }) =>
     run(() => rebuild(directory, options, uiFor(options), interrupts)),
   );
 
@@ -421,6 +433,21 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
   ).action((directory: string | undefined, options: CommonOptions & { sdkVersion?: string; include?: string[]; allowDirty?: boolean; dryRun?: boolean }) =>
     run(() => upgrade(directory, options, uiFor(options), interrupts)),
   );
+  commonOptions(
+    program
+      .command('doctor')
+      .description("say why a plugin won't load: checks the binary, and with VAULT_ADDR set, what the server will do with it")
+      .argument('[directory]', 'the project (default: the current directory)')
+      .option('--binary <file>', 'check this plugin binary (any plugin, in a project or not)')
+      .option('--version <version>', 'the version you register it with (-version=); compared with the one the binary reports')
+      .option('--platform <os/arch>', "the server's OS and CPU when VAULT_ADDR is not set, e.g. linux/amd64"),
+  ).action((directory: string | undefined, options: CommonOptions & { binary?: string; version?: string; platform?: string }) =>
+    run(async () => {
+      const { doctor } = await import('./doctor-command.js');
+      const failure = await doctor(directory, options, uiFor(options));
+      if (failure) throw new CliError(failure.message, failure.exitCode, failure.code, failure.field);
+    }),
+  );
   return program;
 }
 
@@ -433,6 +460,8 @@ export function helpText(): string {
 }
 
 function report(error: unknown, ui: Ui, verbose: boolean): number {
+  // doctor's report already said what is wrong, in text or its one JSON document.
+  if (error instanceof CliError && error.code === 'problems-found') return error.exitCode;
   if (error instanceof Error && error.name === 'ExitPromptError') {
     error = new CliError('cancelled; nothing was written', EXIT.interrupted, 'interrupted');
   }

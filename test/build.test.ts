@@ -71,6 +71,42 @@ describe('create-vault-plugin build', () => {
     expect(fileSha(first.binary)).toBe(first.sha256);
   }, 600_000);
 
+  it('cross-builds with --platform: an arm64 binary whose sha256 and platform are printed', () => {
+    const result = cli(['build', dir, '--platform', 'linux/arm64', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout) as BuildJson & { platform: string };
+    expect(out.platform).toBe('linux/arm64');
+    expect(out.sha256).toBe(fileSha(out.binary));
+    // e_machine 0xb7 is AArch64.
+    expect(readFileSync(out.binary).readUInt16LE(18)).toBe(0xb7);
+    expect(result.stderr).toContain(`sha256: ${out.sha256} (linux/arm64)`);
+  }, 600_000);
+
+  it('names the host platform next to the sha256 without --platform', () => {
+    const out = JSON.parse(cli(['build', dir, '--json']).stdout) as BuildJson & { platform: string };
+    expect(out.platform).toBe(`linux/${process.arch === 'x64' ? 'amd64' : process.arch}`);
+    expect(readFileSync(out.binary).readUInt16LE(18)).toBe(process.arch === 'x64' ? 0x3e : 0xb7);
+  }, 600_000);
+
+  it('cross-builds with the Makefile: make build PLATFORM=linux/arm64', () => {
+    mustRun('make', ['--no-print-directory', 'build', 'PLATFORM=linux/arm64'], { cwd: dir });
+    expect(readFileSync(join(dir, 'bin', 'rebuild')).readUInt16LE(18)).toBe(0xb7);
+  }, 600_000);
+
+  it('prints where the binary goes and the two server settings people miss', () => {
+    const result = cli(['build', dir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('plugin_directory must be an absolute path without symlinks');
+    expect(result.stdout).toContain('Set api_addr in the server configuration');
+    expect(result.stdout).toContain('create-vault-plugin doctor');
+  }, 600_000);
+
+  it('refuses a --platform that is not <os>/<arch> with exit 2', () => {
+    const result = cli(['build', dir, '--platform', 'arm64']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('platform "arm64" is not <os>/<arch>');
+  });
+
   it('exits 1 and shows the compiler error when the code does not compile, keeping the project', () => {
     appendFileSync(join(dir, 'backend.go'), '\nfunc broken() { return 1 }\n');
     const result = cli(['build', dir]);

@@ -2,7 +2,7 @@
 // (cached), started on a free loopback port with an empty plugin directory and automatic registration off, and
 // driven through its own CLI under the name `vault`, exactly as a user pastes the commands we print.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,15 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function startDevServer(): Promise<DevServer> {
+export interface DevServerOptions {
+  /**
+   * Also load a configuration file that sets api_addr to the server's address (dev mode leaves it unset) and
+   * plugin_directory, as a production configuration does (-dev-plugin-dir alone does not show in sys/config/state).
+   */
+  apiAddr?: boolean;
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const binary = serverBinary();
   const work = realpathSync(mkdtempSync(join(tmpdir(), 'cvp-server-')));
   // Symlink-free absolute path, or registration is refused as outside the plugin directory.
@@ -57,6 +65,11 @@ export async function startDevServer(): Promise<DevServer> {
   symlinkSync(binary, join(pathDir, 'vault'));
   const port = await freePort();
   const addr = `http://127.0.0.1:${port}`;
+  const extra: string[] = [];
+  if (options.apiAddr) {
+    writeFileSync(join(work, 'api-addr.hcl'), `api_addr = "${addr}"\nplugin_directory = "${pluginDir}"\n`);
+    extra.push(`-config=${join(work, 'api-addr.hcl')}`);
+  }
   const logFile = join(work, 'server.log');
   const out = openSync(logFile, 'a');
   const child: ChildProcess = spawn(
@@ -70,6 +83,7 @@ export async function startDevServer(): Promise<DevServer> {
       '-dev-plugin-init=false',
       '-dev-no-store-token',
       '-log-level=debug',
+      ...extra,
     ],
     { stdio: ['ignore', out, out], env: { ...process.env, HOME: work } },
   );
@@ -135,10 +149,10 @@ export async function startDevServer(): Promise<DevServer> {
  * A dev server for the calling test file: started before its tests (building the server first if it is not cached),
  * stopped after them by pid, also when a test fails, and `work` removed with it.
  */
-export function useDevServer(work: string): () => DevServer {
+export function useDevServer(work: string, options: DevServerOptions = {}): () => DevServer {
   let server: DevServer | undefined;
   beforeAll(async () => {
-    server = await startDevServer();
+    server = await startDevServer(options);
   }, 3_000_000);
   afterAll(async () => {
     await server?.stop();
