@@ -90,7 +90,7 @@ describe('create-vault-plugin build', () => {
 
   it('cross-builds with the Makefile: make build PLATFORM=linux/arm64', () => {
     mustRun('make', ['--no-print-directory', 'build', 'PLATFORM=linux/arm64'], { cwd: dir });
-    expect(readFileSync(join(dir, 'bin', 'rebuild')).readUInt16LE(18)).toBe(0xb7);
+    expect(readFileSync(join(dir, 'bin', 'rebuild-v0.1.0')).readUInt16LE(18)).toBe(0xb7);
   }, 600_000);
 
   it('prints where the binary goes and the two server settings people miss', () => {
