@@ -1,7 +1,7 @@
 // `doctor` against a real server, one cause of "the plugin won't load" at a time, each set up for real (and shown to
 // break the real server the way users meet it), named by doctor with a fix that, run as printed, clears it.
 import { rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, tempDir } from '../helpers/go.js';
 import { cli } from '../helpers/scaffold.js';
@@ -44,6 +44,10 @@ function runFixes(s: DevServer, check: Check): void {
   }
 }
 
+
+/** The file the plugin is registered as: each version is built into a file of its own (bin/<name>-<version>). */
+const command = () => basename(plugin.binary);
+
 describe('doctor against a real server', () => {
   it('passes a healthy setup with exit 0: registered, in the plugin directory, mounted, api_addr set', () => {
     plugin = scaffold(join(work, 'vault-plugin-secrets-doc'), ['--type', 'secrets']);
@@ -60,7 +64,7 @@ describe('doctor against a real server', () => {
   }, 900_000);
 
   it('names a binary reached through a symlink from the plugin directory, and fixes it', () => {
-    const target = join(server().pluginDir, 'doc');
+    const target = join(server().pluginDir, command());
     rmSync(target);
     symlinkSync(plugin.binary, target);
     const refused = server().sh(plugin.commands.register);
@@ -75,7 +79,7 @@ describe('doctor against a real server', () => {
   }, 120_000);
 
   it('names a binary outside the plugin directory, and fixes it', () => {
-    rmSync(join(server().pluginDir, 'doc'));
+    rmSync(join(server().pluginDir, command()));
     const refused = server().sh(plugin.commands.register);
     expect(refused.code).not.toBe(0);
     const { code, report } = doctor(server());
@@ -88,7 +92,7 @@ describe('doctor against a real server', () => {
 
   it('names a registration with the wrong sha256, and fixes it with register and reload', () => {
     const wrong = 'f'.repeat(64);
-    server().vault('plugin', 'register', `-sha256=${wrong}`, '-command=doc', '-version=v0.1.0', 'secret', 'doc');
+    server().vault('plugin', 'register', `-sha256=${wrong}`, `-command=${command()}`, '-version=v0.1.0', 'secret', 'doc');
     const enable = server().sh('vault secrets enable -path=doc-two -plugin-version=v0.1.0 doc');
     expect(enable.code).not.toBe(0);
     expect(enable.stderr).toMatch(CHECKSUM_ERROR);
@@ -102,9 +106,10 @@ describe('doctor against a real server', () => {
   }, 120_000);
 
   it('names a -version that differs from the version the binary reports', () => {
-    const refused = server().sh(`vault plugin register -sha256=${plugin.sha256} -command=doc -version=v0.2.0 secret doc`);
+    const refused = server().sh(`vault plugin register -sha256=${plugin.sha256} -command=${command()} -version=v0.2.0 secret doc`);
     expect(refused.stderr).toContain('reported version (v0.1.0) did not match requested version (v0.2.0)');
-    const { code, report } = doctor(server(), ['--version', 'v0.2.0']);
+    // The v0.1.0 file registered as v0.2.0: each version has a file of its own, so name the one registered.
+    const { code, report } = doctor(server(), ['--version', 'v0.2.0', '--binary', plugin.binary]);
     expect(code).toBe(1);
     const check = byId(report, 'version');
     expect(check).toMatchObject({ status: 'problem', summary: expect.stringContaining('reports v0.1.0, but you register v0.2.0') });
