@@ -22,12 +22,18 @@ describe('a scaffold killed outright', () => {
     expect(killed.signal).toBe('SIGKILL');
     // What was left is a claim the next run can read; the user's originals are inside it, not lost.
     expect(readdirSync(dir)).toContain('.create-vault-plugin.staging');
+    const leftBehind = tree(dir);
+    // A dry run changes nothing: it says how to finish.
     const dry = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build', '--force', '--dry-run']);
-    expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stderr).toMatch(/killed while writing/);
-    expect(tree(dir)).toEqual(before);
-    const next = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build', '--force']);
+    expect(dry.code, dry.stderr).toBe(4);
+    expect(dry.stderr).toMatch(/killed while writing.*without --dry-run/);
+    expect(tree(dir)).toEqual(leftBehind);
+    // The next real run puts the originals back before it asks anything (seen at "answers"), says so, and completes.
+    const snapshot = fresh('snapshot');
+    const next = await runCli([dir, '--type', 'secrets', '--name', 'demo', '--yes', '--no-build', '--force'], { env: hookAt('answers', `cp -a '${dir}' '${snapshot}'`) });
     expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/killed while writing/);
+    expect(tree(snapshot)).toEqual(before);
     expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe('keep\n');
     expectClean(next, dir, root);
   });
@@ -55,11 +61,15 @@ describe('an upgrade killed outright', () => {
     const before = tree(dir);
     const killed = await runCli(['upgrade', dir, '--allow-dirty'], { env: hookAt(phase, KILL), timeout: 300_000 });
     expect(killed.signal).toBe('SIGKILL');
+    const leftBehind = tree(dir);
     const dry = await runCli(['upgrade', dir, '--allow-dirty', '--dry-run'], { timeout: 120_000 });
-    expect(dry.code, dry.stderr).toBe(0);
-    expect(tree(dir)).toEqual(before);
-    const next = await runCli(['upgrade', dir, '--allow-dirty'], { timeout: 300_000 });
+    expect(dry.code, dry.stderr).toBe(4);
+    expect(tree(dir)).toEqual(leftBehind);
+    // The next real upgrade restores every file before it plans (seen at "planned"), then finishes.
+    const snapshot = fresh('snapshot');
+    const next = await runCli(['upgrade', dir, '--allow-dirty'], { env: hookAt('planned', `cp -a '${dir}' '${snapshot}'`), timeout: 300_000 });
     expect(next.code, next.stderr).toBe(0);
+    expect(tree(snapshot)).toEqual(before);
     expect(readFileSync(join(dir, 'Makefile'), 'utf8')).not.toContain('# older');
     expectClean(next, dir);
   }, 600_000);
