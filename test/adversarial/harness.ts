@@ -110,6 +110,11 @@ export function tempRoot(prefix: string): string {
 }
 
 export function removeTree(dir: string): void {
+  // Mounts a case made below it go first (deepest first), whatever order the hooks ran in.
+  const mounts = existsSync('/proc/mounts')
+    ? readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dir}/`))
+    : [];
+  for (const mount of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mount]);
   spawnSync('chmod', ['-R', 'u+rwX', dir]);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,11 +9,12 @@ import { olderProject, suite, chownTree, expectClean, IS_ROOT, runCli, testUser,
 
 const user = testUser();
 const mounts: string[] = [];
-// Unmounted before the suite's root is removed (vitest runs afterAll hooks in reverse order).
+const { root, count, fresh } = suite('permissions');
+// Registered after suite(): vitest runs afterAll hooks last-registered first, so these are unmounted before the
+// suite's root is removed.
 afterAll(() => {
   for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
 });
-const { root, count, fresh } = suite('permissions');
 let n = 0;
 
 function mountTmpfs(dir: string): boolean {
