@@ -6,24 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectBinary } from '../src/binary.js';
 import { mustRun, removeDir, tempDir } from './helpers/go.js';
 import { cli } from './helpers/scaffold.js';
+import type { DoctorReport } from '../src/doctor.js';
 
 const root = tempDir('doctor');
 const mod = join(root, 'tiny');
 const bin = (name: string) => join(root, 'bin', name);
 afterAll(() => removeDir(root));
 
-interface DoctorJson {
-  binary: string;
-  name: string;
-  pluginType: string | null;
-  sha256: string | null;
-  os: string | null;
-  arch: string | null;
-  version: string | null;
-  server: null | { addr: string; version: string | null };
-  checks: Array<{ id: string; status: 'ok' | 'problem' | 'unknown'; summary: string; fix: string[] }>;
-  problems: number;
-}
+/** The documented --json shape, as src/doctor.ts declares it. */
+type DoctorJson = DoctorReport;
 
 function build(name: string, env: Record<string, string>, ldflags = '-s -w -X example.com/tiny.Version=v1.2.3'): string {
   mustRun('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', bin(name), './cmd/tiny'], { cwd: mod, env: { GOFLAGS: '-mod=mod', ...env } });
