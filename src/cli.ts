@@ -55,6 +55,7 @@ Exit codes:
   3    finished with conflicts to resolve
   4    refused to touch existing files (non-empty target without --force, something
        other than a listed regular file in the way, or another run in the directory)
+  10   upgrade --check: this release has changes or fixes for the project
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP): the target as it was, or the written
        project kept, as the message says
 `;
@@ -328,36 +329,76 @@ async function rebuild(directoryArg: string | undefined, options: CommonOptions 
   ui.result(report);
 }
 
-async function upgrade(
-  directoryArg: string | undefined,
-  options: CommonOptions & { sdkVersion?: string; include?: string[]; allowDirty?: boolean; dryRun?: boolean },
-  ui: Ui,
-  interrupts: Interrupts,
-): Promise<void> {
+type UpgradeFlags = CommonOptions & { sdkVersion?: string; include?: string[]; allFixes?: boolean; check?: boolean; allowDirty?: boolean; dryRun?: boolean };
+
+async function upgrade(directoryArg: string | undefined, options: UpgradeFlags, ui: Ui, interrupts: Interrupts): Promise<void> {
   const { upgradeProject, changesSince } = await import('./upgrade.js');
+  const c = ui.color;
+  // A prompt per file of the user's with a fix waiting, in a terminal only; CI takes fixes with --include/--all-fixes.
+  const prompt = !options.check && !options.dryRun && !options.allFixes && isInteractive({ interactive: true, json: options.json });
   interrupts.busy = true;
   const result = await upgradeProject(directoryArg ?? '.', {
     sdkVersion: options.sdkVersion,
     include: options.include,
+    allFixes: options.allFixes,
+    check: options.check,
     allowDirty: options.allowDirty,
     dryRun: options.dryRun,
     generatorVersion: GENERATOR_VERSION,
     signal: interrupts.controller.signal,
     onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
+    consent: prompt
+      ? async (plan, fixes) => {
+          const { confirm } = await import('./prompts.js');
+          ui.info();
+          ui.info(`${c.bold(plan.path)}: ${plan.reason}`);
+          for (const fix of fixes) ui.info(`  ${c.cyan(fix.title)} ${c.dim(`[${fix.id}]`)}`);
+          return confirm(`Apply ${fixes.length === 1 ? 'this fix' : `these ${fixes.length} fixes`} to ${plan.path}?`);
+        }
+      : undefined,
   });
   interrupts.busy = false;
-  const c = ui.color;
   if (result.recovered) ui.warn(recoveryNote(result.directory, result.recovered));
   ui.info(`Upgrade of ${result.directory}: generator ${result.generator.from} → ${result.generator.to}, SDK ${result.sdk.from} → ${result.sdk.to}`);
   for (const change of changesSince(result.generator.from)) ui.info(`  * ${change}`);
-  const paint = { conflict: c.red, merged: c.cyan, updated: c.green, added: c.green } as Record<string, (t: string) => string>;
-  for (const file of result.files) {
-    const label = (paint[file.status] ?? c.dim)(file.status.padEnd(10));
-    ui.info(`  ${label} ${file.path}${file.reason ? c.dim(` (${file.reason})`) : ''}`);
+  if (result.fixes.length > 0) {
+    ui.info();
+    ui.info(`Fixes for files of yours (${result.fixes.length}):`);
+    for (const fix of result.fixes) {
+      const files = result.files.filter((f) => f.fixes?.includes(fix.id)).map((f) => f.path);
+      ui.info(`  ${c.bold(`[${fix.id}]`)} ${fix.title} (${fix.version}; ${files.join(', ')})`);
+      ui.info(`    What was wrong: ${fix.wrong}`);
+      ui.info(`    What could happen: ${fix.impact}`);
+      ui.info(`    What changes: ${fix.change}`);
+    }
+    ui.info();
   }
+  const paint = { conflict: c.red, merged: c.cyan, updated: c.green, added: c.green, 'fix-available': c.yellow, 'not-applied': c.red } as Record<string, (t: string) => string>;
+  for (const file of result.files) {
+    const label = (paint[file.status] ?? c.dim)(file.status.padEnd(13));
+    const fixes = file.fixes?.length ? c.dim(` [${file.fixes.join(', ')}]`) : '';
+    ui.info(`  ${label} ${file.path}${file.reason ? c.dim(` (${file.reason})`) : ''}${fixes}`);
+  }
+  const waiting = result.files.filter((f) => f.status === 'fix-available').length;
+  if (waiting > 0 && !options.check) ui.info(c.yellow(`${waiting} file(s) of yours have fixes waiting: take them with --all-fixes or --include <glob>, or run upgrade in a terminal to be asked per file.`));
   if (result.diff !== undefined) {
     if (ui.json) ui.info(result.diff);
     else process.stdout.write(result.diff);
+  }
+  if (options.check) {
+    if (result.pending.length > 0) {
+      throw new CliError(
+        `a newer generator (${result.generator.to}) has changes for ${result.pending.join(', ')}: run create-vault-plugin upgrade (--dry-run shows them)`,
+        EXIT.fixesAvailable,
+        'fixes-available',
+        undefined,
+        undefined,
+        result,
+      );
+    }
+    ui.result(result);
+    ui.info(c.green('Up to date: nothing for upgrade to change.'));
+    return;
   }
   if (result.conflicts.length > 0) {
     throw new CliError(
@@ -427,10 +468,12 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
       .description("regenerate the managed boilerplate for this generator and a newer Vault SDK, merging your edits")
       .argument('[directory]', 'the project (default: the current directory)')
       .option('--sdk-version <version>', 'github.com/hashicorp/vault/sdk version to move to, or latest (default: the version this release pins)')
-      .option('--include <glob...>', 'also regenerate these user-owned files (merged like managed ones)')
+      .option('--include <glob...>', "take the changelog's fixes for these files of yours (merged with your edits)")
+      .option('--all-fixes', "take the changelog's fixes for every file of yours (in a terminal you are asked per file)")
+      .option('--check', 'write nothing; exit 10 when this release has changes or fixes for the project, 0 when up to date')
       .option('--allow-dirty', 'run in a git work tree with uncommitted changes')
-      .option('--dry-run', 'print a unified diff of what would change; write nothing'),
-  ).action((directory: string | undefined, options: CommonOptions & { sdkVersion?: string; include?: string[]; allowDirty?: boolean; dryRun?: boolean }) =>
+      .option('--dry-run', 'print a unified diff per file of what would change; write nothing'),
+  ).action((directory: string | undefined, options: UpgradeFlags) =>
     run(() => upgrade(directory, options, uiFor(options), interrupts)),
   );
   commonOptions(

@@ -5,6 +5,8 @@ export const EXIT = {
   usage: 2,
   conflicts: 3,
   refused: 4,
+  /** `upgrade --check`: a newer generator has changes or fixes waiting for the project. */
+  fixesAvailable: 10,
   interrupted: 130,
 } as const;
 

@@ -15,8 +15,16 @@ export interface FileRecord {
   /** Git's blob id of the generated text, so the base of a merge can be read back from the repository. */
   gitBlob: string;
   policy: FilePolicy;
-  /** The generated text of a managed file: the base of the next upgrade's three-way merge. */
+  /**
+   * The generated text of a managed file, or of a file of the user's that took a fix in `upgrade`: the base of the next
+   * upgrade's three-way merge.
+   */
   base?: string;
+  /**
+   * The generator release that generated the text this record describes, when it is older than the manifest's: a file
+   * of the user's whose fix was not taken keeps the record of the release that wrote it, so the fix is offered again.
+   */
+  generated?: string;
 }
 
 export interface Manifest {
@@ -112,6 +120,9 @@ export function readManifest(directory: string): Manifest {
     if (typeof record.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(record.sha256)) throw malformed(path, `${where}.sha256 is not a sha256 in hex`);
     if (record.policy !== 'managed' && record.policy !== 'user') throw malformed(path, `${where}.policy is neither "managed" nor "user"`);
     if (record.base !== undefined && typeof record.base !== 'string') throw malformed(path, `${where}.base is not a string`);
+    if (record.generated !== undefined && (typeof record.generated !== 'string' || !/^\d+\.\d+\.\d+/.test(record.generated))) {
+      throw malformed(path, `${where}.generated is not a version such as 0.1.0`);
+    }
   }
   return data;
 }

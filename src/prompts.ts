@@ -24,3 +24,16 @@ export async function askDirectory(): Promise<string> {
     validate: (value) => (value.trim() === '' ? 'a directory is needed, e.g. vault-plugin-secrets-demo' : true),
   });
 }
+
+/** A yes/no question; no unless the user says yes. */
+export async function confirm(message: string): Promise<boolean> {
+  const answer = await select({
+    message,
+    choices: [
+      { name: 'no, leave the file as it is', value: 'no', short: 'no' },
+      { name: 'yes, merge it into my file', value: 'yes', short: 'yes' },
+    ],
+    default: 'no',
+  });
+  return answer === 'yes';
+}

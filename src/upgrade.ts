@@ -7,17 +7,39 @@
 // `upgrade` again after resolving them takes the resolution as it stands (merged against that text, not the old base,
 // which would raise the same conflict again) and finishes the job. go.mod is never rendered over: the SDK moves with
 // `go get` and `go mod tidy`.
+//
+// Files the user owns (backend, paths, client, tests, README) are never regenerated for their own sake. When a later
+// release fixes a bug in one of them, templates/changelog.json names the fix and the files it touches; upgrade then
+// offers the fix as a three-way merge whose base is what the older release generated for the file. That text is read
+// back from the manifest (a file whose fix was taken earlier keeps its generated text there) or from the project's git
+// objects by the blob id the manifest recorded, and is used only when its sha256 is the recorded one: no network, no
+// old generator, nothing shipped in the package. Deciding is separate from acting: `classifyUserFile` turns what was
+// found into a status, and only consented plans (a prompt per file in a terminal, `--include`/`--all-fixes` in CI)
+// are written, in the same transaction as everything else.
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
-import { MANIFEST_FILE, buildManifest, manifestFile, readManifest, sha256Hex, type Manifest } from './manifest.js';
+import { MANIFEST_FILE, buildManifest, manifestFile, readManifest, sha256Hex, type FileRecord, type Manifest } from './manifest.js';
 import { TEMPLATES_DIR, readVersions, renderProject, type RenderedFile, type Versions } from './render.js';
 import { checkpoint } from './hooks.js';
 import { readInputFile } from './input.js';
+import type { Answers } from './schema.js';
 import { conflictError, fingerprintOf, PlaceConflict, settleClaims, stopIfInterrupted, writeProject, type Transaction } from './write.js';
 
-export type FileStatus = 'unchanged' | 'updated' | 'added' | 'merged' | 'conflict' | 'skipped' | 'user-owned' | 'refused';
+export type FileStatus =
+  | 'unchanged'
+  | 'updated'
+  | 'added'
+  | 'merged'
+  | 'conflict'
+  | 'skipped'
+  | 'user-owned'
+  | 'refused'
+  /** A fix for a file of yours that was not consented to: nothing written; `reason` says how it would merge. */
+  | 'fix-available'
+  /** A fix for a file of yours that upgrade cannot merge (rewritten, deleted, base unknown): nothing written. */
+  | 'not-applied';
 
 export interface FilePlan {
   path: string;
@@ -28,6 +50,28 @@ export interface FilePlan {
   fingerprint?: string;
   executable?: boolean;
   reason?: string;
+  /** For a file of yours: the changelog fixes (ids) its change carries. */
+  fixes?: string[];
+  /** What a fix would make of the file, shown by --dry-run and the prompt; written only with consent. */
+  preview?: string;
+  /** The same plan with consent given, for a fix that waits for it. */
+  offer?: FilePlan;
+  /** A file of yours now holds this release's fix: its manifest record moves to this release's text. */
+  advance?: boolean;
+}
+
+/** One fix of templates/changelog.json, written for plugin authors. */
+export interface Fix {
+  id: string;
+  version: string;
+  types: string[];
+  /** Only for projects with this storage (the variants whose generated text the fix changes). */
+  storage?: string;
+  files: string[];
+  title: string;
+  wrong: string;
+  impact: string;
+  change: string;
 }
 
 export interface UpgradeOptions {
@@ -35,6 +79,12 @@ export interface UpgradeOptions {
   include?: string[];
   allowDirty?: boolean;
   dryRun?: boolean;
+  /** Take every fix offered for the user's files (CI); `include` takes those of matching files. */
+  allFixes?: boolean;
+  /** Write nothing; report whether anything is waiting (managed changes or fixes for the user's files). */
+  check?: boolean;
+  /** Asked once per file of the user's with a fix waiting, when neither `include` nor `allFixes` took it. */
+  consent?: (plan: FilePlan, fixes: Fix[]) => Promise<boolean>;
   generatorVersion: string;
   onStep?: (step: string) => void;
   signal?: AbortSignal;
@@ -46,6 +96,10 @@ export interface UpgradeReport {
   sdk: { from: string; to: string };
   files: FilePlan[];
   conflicts: string[];
+  /** The changelog's fixes for files of the user's that this release changes, quoted in the report. */
+  fixes: Fix[];
+  /** Files the run would change or could still take a fix for (managed changes, fixes waiting for consent). */
+  pending: string[];
   diff?: string;
   go?: { ok: boolean; step?: string; output?: string };
   manifestAdvanced: boolean;
@@ -102,7 +156,10 @@ function baseText(manifest: Manifest, path: string): string | undefined {
   return sha256Hex(record.base) === record.sha256 ? record.base : undefined;
 }
 
-/** Left by a run that ended in conflicts: for each conflicted file, the text the generator wrote as "theirs". */
+/**
+ * Left by a run that ended in conflicts: for each conflicted file, and each file of the user's that took a fix, the
+ * text the generator wrote as "theirs".
+ */
 export const PENDING_FILE = '.vault-plugin.upgrade.json';
 
 interface Pending {
@@ -150,20 +207,157 @@ function currentText(path: string): { text?: string; refused?: string; fingerpri
 
 const CONFLICT_MARKERS = /^(<{7}|>{7}) |^={7}$/m;
 
-/** Decides what happens to each file; pure apart from reading the project and running git merge-file. */
+/** How much of `base` (its non-blank lines, as a share) is still in `current`: a low share is a rewritten file. */
+export function keptShare(base: string, current: string): number {
+  const have = new Map<string, number>();
+  for (const line of current.split('\n')) {
+    const t = line.trim();
+    if (t) have.set(t, (have.get(t) ?? 0) + 1);
+  }
+  let total = 0;
+  let kept = 0;
+  for (const line of base.split('\n')) {
+    const t = line.trim();
+    if (!t) continue;
+    total++;
+    const n = have.get(t) ?? 0;
+    if (n > 0) {
+      kept++;
+      have.set(t, n - 1);
+    }
+  }
+  return total === 0 ? 1 : kept / total;
+}
+
+/** Below this share of the generated lines left, a file counts as rewritten and no fix is merged into it. */
+export const REWRITTEN_BELOW = 0.5;
+
+/** What was found for one file of the user's that the changelog names: the input of `classifyUserFile`. */
+export interface UserFileFacts {
+  path: string;
+  fixes: Fix[];
+  record?: FileRecord;
+  current: { text?: string; refused?: string; fingerprint?: string };
+  theirs: RenderedFile;
+  /** What the release that wrote the file generated for it, when it could be found and matched its sha256. */
+  base?: string;
+  baseWhy?: string;
+  /** The base is the generated text of a conflicted earlier run, which the user's resolution already holds. */
+  resumed?: boolean;
+  merged?: { text: string; conflicts: boolean };
+  consent: boolean;
+}
+
+/** Decides what happens to one file of the user's that a fix touches. Pure: it reads and writes nothing. */
+export function classifyUserFile(f: UserFileFacts): FilePlan {
+  const ids = f.fixes.map((x) => x.id);
+  const at = { path: f.path, fixes: ids };
+  const { text: current, refused, fingerprint } = f.current;
+  const theirs = f.theirs.content;
+  if (refused) return { ...at, status: 'not-applied', reason: refused };
+  if (current === undefined) {
+    if (f.record) return { ...at, status: 'not-applied', reason: 'deleted in the project; left deleted' };
+    const added: FilePlan = { ...at, status: 'added', content: theirs, executable: f.theirs.executable, advance: true };
+    return f.consent ? added : { ...at, status: 'fix-available', reason: 'a new file of the fix', preview: theirs, offer: added };
+  }
+  if (f.resumed && CONFLICT_MARKERS.test(current)) {
+    return { ...at, status: 'conflict', reason: 'still has conflict markers from the last upgrade; resolve them first' };
+  }
+  if (f.base === undefined) return { ...at, status: 'not-applied', reason: f.baseWhy ?? 'what the older release generated for it is unknown' };
+  if (f.base === theirs) {
+    return f.resumed ? { ...at, status: 'unchanged', reason: 'your resolution kept', advance: true } : { path: f.path, status: 'user-owned' };
+  }
+  if (current === theirs) return { ...at, status: 'unchanged', reason: 'already holds the fix', advance: true };
+  const write = (status: FileStatus, content: string): FilePlan => ({ ...at, status, content, executable: f.theirs.executable, fingerprint, advance: true });
+  if (current === f.base) {
+    const updated = write('updated', theirs);
+    return f.consent ? updated : { ...at, status: 'fix-available', reason: 'you never edited it: replaced by the new text', preview: theirs, offer: updated };
+  }
+  const share = keptShare(f.base, current);
+  if (share < REWRITTEN_BELOW) {
+    return {
+      ...at,
+      status: 'not-applied',
+      reason: `rewritten (${Math.round(share * 100)}% of the generated lines left): nothing merged; apply the fix by hand`,
+    };
+  }
+  const merged = f.merged!;
+  const applied = write(merged.conflicts ? 'conflict' : 'merged', merged.text);
+  if (f.consent) return applied;
+  return {
+    ...at,
+    status: 'fix-available',
+    reason: merged.conflicts ? 'conflicts with your edits on the same lines' : 'merges cleanly with your edits',
+    preview: merged.text,
+    offer: applied,
+  };
+}
+
+/**
+ * A fix is taken whole or not at all: a file whose fix also changes a file that cannot be merged (or was not taken)
+ * is held back with it, since half a fix may not build (a new method in one file, its callers in another). Pure.
+ */
+export function holdBack(plans: FilePlan[]): FilePlan[] {
+  const out = [...plans];
+  for (;;) {
+    const blocked = new Map<string, FilePlan>();
+    for (const plan of out) {
+      if (plan.status !== 'not-applied' && plan.status !== 'fix-available') continue;
+      for (const id of plan.fixes ?? []) if (!blocked.has(id)) blocked.set(id, plan);
+    }
+    let changed = false;
+    out.forEach((plan, i) => {
+      if (!plan.advance || plan.content === undefined) return;
+      const id = plan.fixes?.find((f) => blocked.has(f));
+      if (id === undefined) return;
+      const by = blocked.get(id)!;
+      out[i] =
+        by.status === 'not-applied'
+          ? { path: plan.path, fixes: plan.fixes, status: 'not-applied', reason: `held back: fix ${id} also changes ${by.path}, which cannot be merged` }
+          : { path: plan.path, fixes: plan.fixes, status: 'fix-available', reason: `held back: fix ${id} also changes ${by.path}, which was not taken`, preview: plan.content, offer: plan };
+      changed = true;
+    });
+    if (!changed) return out;
+  }
+}
+
+/** What the release that wrote a file of the user's generated for it: from the manifest, else from git by blob id. */
+async function generatedText(directory: string, record: FileRecord | undefined, version: string): Promise<{ text?: string; why?: string }> {
+  if (!record) return { why: `not generated by ${version}` };
+  if (record.base !== undefined && sha256Hex(record.base) === record.sha256) return { text: record.base };
+  // Only a blob id in hex reaches git: a manifest is read from disk and may hold anything.
+  const id = typeof record.gitBlob === 'string' && /^[0-9a-f]{40}$/.test(record.gitBlob) ? record.gitBlob : undefined;
+  const found = id ? await git(['cat-file', 'blob', id], directory).catch(() => undefined) : undefined;
+  if (found && found.exitCode === 0 && sha256Hex(found.stdout) === record.sha256) return { text: found.stdout };
+  return {
+    why: `what ${version} generated for it (git blob ${String(record.gitBlob).slice(0, 12)}) is not in this repository's git objects, so nothing can be merged; commit a project right after generating it to keep that text`,
+  };
+}
+
+export interface PlanContext {
+  /** The version that wrote the manifest. */
+  from: string;
+  to: string;
+  allFixes?: boolean;
+  templatesDir?: string;
+}
+
+/** Decides what happens to each file; pure apart from reading the project, its git objects and running git merge-file. */
 export async function planUpgrade(
   directory: string,
   manifest: Manifest,
   rendered: RenderedFile[],
   include: RegExp[],
   pending: Pending | undefined = undefined,
+  context: PlanContext = { from: manifest.generator.version, to: manifest.generator.version },
 ): Promise<FilePlan[]> {
   const plans: FilePlan[] = [];
+  const changelog = readChangelog(context.templatesDir);
   for (const file of rendered) {
     const path = join(directory, file.path);
     const record = manifest.files[file.path];
     const included = include.some((re) => re.test(file.path));
-    const owned = file.policy === 'user' && !included;
+    const owned = file.policy === 'user';
     const found = currentText(path);
     if (found.refused && !owned) {
       plans.push({ path: file.path, status: 'refused', reason: found.refused });
@@ -171,11 +365,33 @@ export async function planUpgrade(
     }
     const current = found.text;
     if (owned) {
-      plans.push(
-        current === undefined && !found.refused && !record
-          ? { path: file.path, status: 'added', content: file.content, executable: file.executable }
-          : { path: file.path, status: 'user-owned' },
-      );
+      const written = record?.generated ?? context.from;
+      const fixes = NEVER_FIXED.has(file.path) ? [] : fixesOf(changelog, manifest.answers, file.path, written, context.to);
+      if (fixes.length === 0) {
+        plans.push(
+          current === undefined && !found.refused && !record
+            ? { path: file.path, status: 'added', content: file.content, executable: file.executable }
+            : { path: file.path, status: 'user-owned' },
+        );
+        continue;
+      }
+      const earlier = pending?.files[file.path];
+      const base = earlier !== undefined ? { text: earlier } : await generatedText(directory, record, written);
+      const facts: UserFileFacts = {
+        path: file.path,
+        fixes,
+        record,
+        current: found,
+        theirs: file,
+        base: base.text,
+        baseWhy: base.why,
+        resumed: earlier !== undefined,
+        consent: Boolean(context.allFixes) || included,
+      };
+      if (current !== undefined && base.text !== undefined && current !== base.text && base.text !== file.content && current !== file.content) {
+        facts.merged = await mergeThreeWay(base.text, current, file.content, file.path);
+      }
+      plans.push(classifyUserFile(facts));
       continue;
     }
     if (current === undefined) {
@@ -205,12 +421,15 @@ export async function planUpgrade(
       plans.push({ path: file.path, status: 'unchanged', reason: 'your edits kept; the boilerplate did not change' });
       continue;
     }
-    // Without a base (a file the user owns, brought in with --include), the merge treats everything as both sides' addition.
+    // Without a base (a managed file the manifest has no text for), the merge treats everything as both sides' addition.
     const merged = await mergeThreeWay(base ?? '', current, file.content, file.path);
     plans.push({ path: file.path, status: merged.conflicts ? 'conflict' : 'merged', content: merged.text, executable: file.executable, fingerprint: found.fingerprint });
   }
   return plans.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
+
+/** Files of the user's that move with Go's own tools, never with a fix. */
+const NEVER_FIXED = new Set(['go.mod', 'go.sum']);
 
 async function resolveSdk(requested: string | undefined, versions: Versions, directory: string): Promise<Versions> {
   if (!requested) return versions;
@@ -234,12 +453,19 @@ async function diffFor(directory: string, plans: FilePlan[]): Promise<string> {
   try {
     let out = '';
     for (const plan of plans) {
-      if (plan.content === undefined) continue;
+      const text = plan.content ?? plan.preview;
+      if (text === undefined) continue;
       const before = join(directory, plan.path);
       const after = join(dir, 'after');
-      writeFileSync(after, plan.content);
+      writeFileSync(after, text);
       const result = await git(['diff', '--no-index', '--no-color', existsSync(before) ? before : '/dev/null', after], dir);
-      out += result.stdout.replaceAll(after, `b/${plan.path}`).replaceAll(`a${before}`, `a/${plan.path}`).replaceAll(`b${after}`, `b/${plan.path}`);
+      // Git names the files by their real paths with its a/ and b/ prefixes: the prefixed forms first, or a
+      // replacement of the bare path would leave "bb/" behind.
+      out += result.stdout
+        .replaceAll(`a${before}`, `a/${plan.path}`)
+        .replaceAll(`a${after}`, `a/${plan.path}`)
+        .replaceAll(`b${after}`, `b/${plan.path}`)
+        .replaceAll(after, `b/${plan.path}`);
     }
     return out;
   } finally {
@@ -282,7 +508,7 @@ async function assertClean(directory: string): Promise<void> {
 export async function upgradeProject(directoryArg: string, options: UpgradeOptions): Promise<UpgradeReport> {
   const directory = resolve(directoryArg);
   // A run killed outright in this project is undone before the project is read.
-  const recovered = existsSync(directory) ? settleClaims(directory, { dryRun: options.dryRun }) : undefined;
+  const recovered = existsSync(directory) ? settleClaims(directory, { dryRun: options.dryRun || options.check }) : undefined;
   const manifestPrint = fingerprintOf(join(directory, MANIFEST_FILE));
   const manifest = readManifest(directory);
   // The files upgrade rewrites besides the plan's: only ever regular files, never links.
@@ -292,26 +518,39 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     return [{ path, problem: stat.isSymbolicLink() ? 'is a symbolic link; upgrade never writes through links' : 'is not a regular file' }];
   });
   if (special.length > 0) throw conflictError(directory, special, 'Replace each with a regular file, then run upgrade again.');
-  if (!options.allowDirty && !options.dryRun) await assertClean(directory);
+  if (!options.allowDirty && !options.dryRun && !options.check) await assertClean(directory);
   const versions = await resolveSdk(options.sdkVersion, readVersions(), directory);
   const rendered = renderProject(manifest.answers, { versions, generatorVersion: options.generatorVersion });
   const include = (options.include ?? []).map(globToRegExp);
   const pending = readPending(directory);
-  const plans = await planUpgrade(directory, manifest, rendered, include, pending);
-  const refused = plans.filter((p) => p.status === 'refused');
+  const context: PlanContext = { from: manifest.generator.version, to: options.generatorVersion, allFixes: options.allFixes };
+  const planned = await planUpgrade(directory, manifest, rendered, include, pending, context);
+  const refused = planned.filter((p) => p.status === 'refused');
   if (refused.length > 0) {
     throw conflictError(directory, refused.map((p) => ({ path: p.path, problem: p.reason ?? 'cannot be replaced' })), 'Replace each with a regular file (or remove it), then run upgrade again.');
   }
+  const fixes = fixesSince(manifest.answers, planned);
+  // Consent, file by file, for the fixes neither --include nor --all-fixes took.
+  const answered: FilePlan[] = [];
+  for (const plan of holdBack(planned)) {
+    const offered = plan.status === 'fix-available' && plan.offer && options.consent && !options.dryRun && !options.check;
+    const yes = offered ? await options.consent!(plan, fixes.filter((f) => plan.fixes?.includes(f.id))) : false;
+    answered.push(yes ? plan.offer! : plan);
+  }
+  const plans = holdBack(answered);
   const conflicts = plans.filter((p) => p.status === 'conflict').map((p) => p.path);
   const report: UpgradeReport = {
     directory,
     generator: { from: manifest.generator.version, to: options.generatorVersion },
     sdk: { from: manifest.sdk.version, to: versions.sdk },
-    files: plans.map(({ content: _content, executable: _executable, fingerprint: _fingerprint, ...rest }) => rest),
+    files: plans.map(({ content: _content, executable: _executable, fingerprint: _fingerprint, preview: _preview, offer: _offer, advance: _advance, ...rest }) => rest),
     conflicts,
+    fixes,
+    pending: plans.filter((p) => WAITING.has(p.status)).map((p) => p.path),
     manifestAdvanced: false,
     ...(recovered ? { recovered } : {}),
   };
+  if (options.check) return report;
   checkpoint('planned');
   await stopIfInterrupted(options.signal, undefined, 'interrupted; nothing was changed');
   if (options.dryRun) {
@@ -324,6 +563,11 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
   if (conflicts.length > 0) {
     const record: Pending = { files: {} };
     for (const path of conflicts) record.files[path] = rendered.find((f) => f.path === path)!.content;
+    // A file of the user's that took its fix cleanly in this run holds this release's text too: the run that finishes
+    // the upgrade records it without asking again.
+    for (const plan of plans) {
+      if (plan.advance && plan.content !== undefined) record.files[plan.path] = rendered.find((f) => f.path === plan.path)!.content;
+    }
     writes.push({ path: PENDING_FILE, content: `${JSON.stringify(record, null, 2)}\n`, executable: false, policy: 'managed' });
   }
   // What is replaced is what was read for the plan: a file changed since then (or one planned as new that appeared)
@@ -349,10 +593,19 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
       return report;
     }
     checkpoint('manifest');
-    // The new base: what the generator wrote now for the files it owns; the user's own files keep their old record.
+    // The new base: what the generator wrote now for the files it owns. A file of the user's that took this release's
+    // fix records this release's text (kept in the manifest, so the next release needs no git history to merge);
+    // every other file of the user's keeps its old record and the version that wrote it, so a fix not taken now is
+    // offered again.
     const next = buildManifest(manifest.answers, rendered, versions, options.generatorVersion);
     for (const plan of plans) {
-      if (plan.status === 'user-owned' && manifest.files[plan.path]) next.files[plan.path] = manifest.files[plan.path]!;
+      const old = manifest.files[plan.path];
+      const file = rendered.find((f) => f.path === plan.path);
+      if (file?.policy !== 'user') continue;
+      if (plan.advance) next.files[plan.path] = { ...next.files[plan.path]!, base: file.content };
+      else if (old) next.files[plan.path] = { ...old, generated: old.generated ?? manifest.generator.version };
+      // A new file of a fix not taken was not written: it is not recorded as generated.
+      else if (plan.status !== 'added') delete next.files[plan.path];
     }
     transaction.replace(MANIFEST_FILE, manifestFile(next).content, manifestPrint);
     transaction.remove(PENDING_FILE, pending?.fingerprint);
@@ -380,8 +633,50 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** Statuses that mean the project is not up to date with this release: what `--check` reports (a fix that cannot be merged for you still counts). */
+const WAITING = new Set<FileStatus>(['updated', 'added', 'merged', 'conflict', 'fix-available', 'not-applied']);
+
+interface ChangelogEntry {
+  version: string;
+  changes: string[];
+  fixes?: Array<Omit<Fix, 'version'>>;
+}
+
+const changelogs = new Map<string, ChangelogEntry[]>();
+
+function readChangelog(templatesDir = TEMPLATES_DIR): ChangelogEntry[] {
+  let log = changelogs.get(templatesDir);
+  if (!log) {
+    log = JSON.parse(readFileSync(join(templatesDir, 'changelog.json'), 'utf8')) as ChangelogEntry[];
+    changelogs.set(templatesDir, log);
+  }
+  return log;
+}
+
+/** Whether a fix is for projects like this one. */
+function fixApplies(fix: Omit<Fix, 'version'>, answers: Answers): boolean {
+  return fix.types.includes(answers.type) && (fix.storage === undefined || fix.storage === answers.storage);
+}
+
+/** The fixes of releases after `after`, up to `upTo`, that touch `path` in a project with these answers. */
+function fixesOf(log: ChangelogEntry[], answers: Answers, path: string, after: string, upTo: string): Fix[] {
+  return log
+    .filter((e) => compareVersions(e.version, after) > 0 && compareVersions(e.version, upTo) <= 0)
+    .flatMap((e) => (e.fixes ?? []).map((f) => ({ ...f, version: e.version })))
+    .filter((f) => fixApplies(f, answers) && f.files.includes(path));
+}
+
+/** Every fix a plan names, in changelog order. */
+function fixesSince(answers: Answers, plans: FilePlan[], templatesDir = TEMPLATES_DIR): Fix[] {
+  const named = new Set(plans.flatMap((p) => p.fixes ?? []));
+  return readChangelog(templatesDir)
+    .flatMap((e) => (e.fixes ?? []).map((f) => ({ ...f, version: e.version })))
+    .filter((f) => fixApplies(f, answers) && named.has(f.id));
+}
+
 /** What the boilerplate changed in generator releases after `from`, newest last (templates/changelog.json). */
 export function changesSince(from: string, templatesDir = TEMPLATES_DIR): string[] {
-  const entries = JSON.parse(readFileSync(join(templatesDir, 'changelog.json'), 'utf8')) as Array<{ version: string; changes: string[] }>;
-  return entries.filter((e) => compareVersions(e.version, from) > 0).flatMap((e) => e.changes.map((c) => `${e.version}: ${c}`));
+  return readChangelog(templatesDir)
+    .filter((e) => compareVersions(e.version, from) > 0)
+    .flatMap((e) => e.changes.map((c) => `${e.version}: ${c}`));
 }
