@@ -265,7 +265,7 @@ export function classifyUserFile(f: UserFileFacts): FilePlan {
   }
   if (f.base === undefined) return { ...at, status: 'not-applied', reason: f.baseWhy ?? 'what the older release generated for it is unknown' };
   if (f.base === theirs) {
-    return f.resumed ? { ...at, status: 'unchanged', reason: 'your resolution kept', advance: true } : { path: f.path, status: 'user-owned' };
+    return f.resumed ? { ...at, status: 'unchanged', reason: 'as the last upgrade left it, with your resolution; recorded now', advance: true } : { path: f.path, status: 'user-owned' };
   }
   if (current === theirs) return { ...at, status: 'unchanged', reason: 'already holds the fix', advance: true };
   const write = (status: FileStatus, content: string): FilePlan => ({ ...at, status, content, executable: f.theirs.executable, fingerprint, advance: true });
@@ -546,7 +546,12 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     files: plans.map(({ content: _content, executable: _executable, fingerprint: _fingerprint, preview: _preview, offer: _offer, advance: _advance, ...rest }) => rest),
     conflicts,
     fixes,
-    pending: plans.filter((p) => WAITING.has(p.status)).map((p) => p.path),
+    pending: [
+      ...plans.filter((p) => WAITING.has(p.status)).map((p) => p.path),
+      // Every file may already hold this release's text (after a conflicted run, say) while the manifest still waits
+      // for the run that records it.
+      ...(manifest.generator.version !== options.generatorVersion || manifest.sdk.version !== versions.sdk || pending || plans.some((p) => p.advance) ? [MANIFEST_FILE] : []),
+    ],
     manifestAdvanced: false,
     ...(recovered ? { recovered } : {}),
   };
@@ -603,7 +608,10 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
       const file = rendered.find((f) => f.path === plan.path);
       if (file?.policy !== 'user') continue;
       if (plan.advance) next.files[plan.path] = { ...next.files[plan.path]!, base: file.content };
-      else if (old) next.files[plan.path] = { ...old, generated: old.generated ?? manifest.generator.version };
+      else if (old) {
+        const written = old.generated ?? manifest.generator.version;
+        next.files[plan.path] = written === options.generatorVersion ? old : { ...old, generated: written };
+      }
       // A new file of a fix not taken was not written: it is not recorded as generated.
       else if (plan.status !== 'added') delete next.files[plan.path];
     }

@@ -254,6 +254,10 @@ describe('upgrade from 0.1.0: fixes for the files users own', () => {
     expect(conflicted).toMatch(/^<<<<<<< backend\.go \(yours\)\n\tb := &backend\{\} \/\/ one per mount\n=======\n\tb := &backend\{newClient: newClient, roleLocks: locksutil\.CreateLocks\(\)\}\n>>>>>>> backend\.go \(generated now\)$/m);
     expect(read(dir, '.vault-plugin.json')).toBe(manifestBefore);
     expectSecretsEditsKept(dir);
+    // Not up to date until the run that records the upgrade, even with every file already holding the new text.
+    const waiting = cli(['upgrade', dir, '--check', '--json']);
+    expect(waiting.code, waiting.stderr).toBe(10);
+    expect(jsonOf(waiting.stdout).pending).toContain('.vault-plugin.json');
 
     // The author resolves: the new construction, their comment kept.
     writeFileSync(join(dir, 'backend.go'), conflicted.replace(/<<<<<<< .*\n[\s\S]*?=======\n([\s\S]*?)>>>>>>> .*\n/, (_, theirs: string) => theirs.replace('\n', ' // one per mount\n')));
