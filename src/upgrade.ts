@@ -263,11 +263,12 @@ export function classifyUserFile(f: UserFileFacts): FilePlan {
   if (f.resumed && CONFLICT_MARKERS.test(current)) {
     return { ...at, status: 'conflict', reason: 'still has conflict markers from the last upgrade; resolve them first' };
   }
+  // A file that already holds this release's text needs no base to be recorded as fixed.
+  if (current === theirs && !f.resumed && f.base !== theirs) return { ...at, status: 'unchanged', reason: 'already holds the fix', advance: true };
   if (f.base === undefined) return { ...at, status: 'not-applied', reason: f.baseWhy ?? 'what the older release generated for it is unknown' };
   if (f.base === theirs) {
     return f.resumed ? { ...at, status: 'unchanged', reason: 'as the last upgrade left it, with your resolution; recorded now', advance: true } : { path: f.path, status: 'user-owned' };
   }
-  if (current === theirs) return { ...at, status: 'unchanged', reason: 'already holds the fix', advance: true };
   const write = (status: FileStatus, content: string): FilePlan => ({ ...at, status, content, executable: f.theirs.executable, fingerprint, advance: true });
   if (current === f.base) {
     const updated = write('updated', theirs);

@@ -143,6 +143,7 @@ describe('deciding: classifyUserFile is pure and covers every case', () => {
   });
   it('takes a file that already holds the fix, or a resolved conflict, as done', () => {
     expect(classifyUserFile(facts({ current: { text: theirs.content } }))).toMatchObject({ status: 'unchanged', advance: true });
+    expect(classifyUserFile(facts({ current: { text: theirs.content }, base: undefined, baseWhy: 'not in git' }))).toMatchObject({ status: 'unchanged', advance: true });
     expect(classifyUserFile(facts({ base: theirs.content, resumed: true, current: { text: 'resolved\n' } }))).toMatchObject({ status: 'unchanged', advance: true });
     expect(classifyUserFile(facts({ base: theirs.content, resumed: true, current: { text: '<<<<<<< a.go (yours)\n' } })).status).toBe('conflict');
   });
