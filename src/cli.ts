@@ -10,11 +10,14 @@ import { PACKAGE_VERSION } from './paths.js';
 import { readVersions, renderProject } from './render.js';
 import { FIELDS, type Answers } from './schema.js';
 import { isatty } from './tty.js';
-import { createUi, packageRunner, type Ui } from './ui.js';
+import { createUi, type Ui } from './ui.js';
 import { conflictError, fsError, inspectTarget, planWrite, recoveryNote, settleClaims, stopIfInterrupted, writeProject, type TargetState, type Transaction } from './write.js';
 import { checkpoint } from './hooks.js';
 import { goSumModules, moduleClash } from './go.js';
 import { shellQuote } from './shell.js';
+import { cliCommand, extraArgumentsHint } from './runner.js';
+import { defaultDirectory, directoryBase, guessType } from './target.js';
+import { helpAlias, versionRequest, versionText } from './argv.js';
 
 const GENERATOR_VERSION = PACKAGE_VERSION;
 
@@ -163,16 +166,12 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   const pluginVersion = checkPluginVersion(options.pluginVersion);
   const platform = options.platform === undefined ? undefined : checkPlatform(options.platform);
   let directory = directoryArg ?? (flags.name as string | undefined) ?? (file?.name as string | undefined);
-  if (directory === undefined && prompts) directory = await prompts.askDirectory();
-  if (directory === '') throw new CliError('the project directory is empty; give a directory such as vault-plugin-secrets-demo, or . for this one', EXIT.usage, 'invalid', 'directory');
   if (directory === undefined) {
-    throw new CliError(
-      'missing the project directory (not running interactively): give it as the first argument, or pass --name <name>',
-      EXIT.usage,
-      'missing',
-      'directory',
-    );
+    // As create-vite: a directory named for the plugin when none is given; at the prompt, a full one is asked again.
+    const suggested = defaultDirectory((flags.type ?? file?.type) as string | undefined, undefined);
+    directory = prompts ? await prompts.askDirectory(suggested, (typed) => directoryProblem(typed, options.force)) : suggested;
   }
+  if (directory === '') throw new CliError('the project directory is empty; give a directory such as vault-plugin-secrets-demo, or . for this one', EXIT.usage, 'invalid', 'directory');
   // A line break or other control character in the path breaks go build, make and every printed command.
   const control = /[\u0000-\u001f\u007f]/.exec(resolve(directory));
   if (control) {
@@ -189,6 +188,9 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   // Refuse early, before asking anything, when the target can never be used; it is looked at again after the answers.
   refuseNonEmpty(inspectTarget(directory), options.force, 'is not empty');
   const answers = await resolveAnswers({ flags, file, directory, yes: Boolean(options.yes), ask: prompts?.ask });
+  if (flags.type === undefined && file?.type === undefined && guessType(directory) === answers.type) {
+    ui.info(`Plugin type ${answers.type}, from the directory name ${directoryBase(directory)} (--type chooses another)`);
+  }
   checkpoint('answers');
   const versions = readVersions();
   const rendered = renderProject(answers, { versions, generatorVersion: GENERATOR_VERSION });
@@ -226,8 +228,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   ui.info(`${ui.color.green('Created')} ${describe(answers)} in ${where} (${files.length} files)`);
   for (const f of files) ui.detail(`  ${f.path}`);
 
-  const runner = packageRunner();
-  const buildCommand = `${runner} create-vault-plugin build`;
+  const buildCommand = cliCommand('build');
   let report: BuildReport | undefined;
   let buildNote: string | undefined;
   if (willBuild) {
@@ -240,7 +241,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
 
   ui.info();
   ui.info('Next steps:');
-  ui.info(`  ${cdCommand(where)}`);
+  if (where !== '.') ui.info(`  ${cdCommand(where)}`);
   ui.info('  make test          # go test ./...');
   ui.info('  make dev           # a dev server on 127.0.0.1:8200 with bin/ as its plugin directory');
   ui.info(`  ${buildCommand}   # after a change: rebuild, new sha256 and commands`);
@@ -260,6 +261,19 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
     commands: report?.commands ?? null,
     ...(buildNote ? { note: buildNote } : {}),
   });
+}
+
+/** Why a directory typed at the prompt cannot be used (it is asked again), or true. */
+function directoryProblem(typed: string, force: boolean | undefined): string | true {
+  if (typed.trim() === '') return 'a directory is needed, e.g. vault-plugin-secrets-demo, or . for this one';
+  try {
+    const state = inspectTarget(typed);
+    if (state.kind === 'non-empty' && !force) return `${state.path} is not empty; choose a new or empty directory (or pass --force)`;
+  } catch (error) {
+    if (error instanceof CliError) return error.message;
+    throw error;
+  }
+  return true;
 }
 
 /** `cd` into a directory, safe to paste whatever its name (a leading dash would read as an option). */
@@ -386,7 +400,7 @@ function commonOptions(command: Command): Command {
 function buildProgram(run: (action: () => Promise<void>) => void, interrupts: Interrupts, uiFor: (o: CommonOptions) => Ui): Command {
   const program = new Command('create-vault-plugin')
     .description('Scaffold a Go plugin for HashiCorp Vault or OpenBao: an auth method, a secrets engine or a database plugin.')
-    .version(GENERATOR_VERSION, '-V, --version', 'print the version')
+    .version(GENERATOR_VERSION, '-v, --version', 'print the version (-V too; with --json, as JSON)')
     .argument('[directory]', 'where to create the project (default: the plugin name)')
     .enablePositionalOptions()
     .showSuggestionAfterError();
@@ -512,14 +526,21 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       outputError: () => {},
     });
   }
+  const version = versionRequest(argv.slice(2));
+  if (version) {
+    process.stdout.write(versionText(GENERATOR_VERSION, version.json));
+    interrupts.uninstall();
+    return EXIT.ok;
+  }
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync([...argv.slice(0, 2), ...helpAlias(argv.slice(2))]);
     if (pending) await pending;
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
-      return report(new CliError(`${error.message.replace(/^error: /, '')} (see --help)`, EXIT.usage, 'usage'), ui, false);
+      const hint = error.code === 'commander.excessArguments' ? `; ${extraArgumentsHint()}` : '';
+      return report(new CliError(`${error.message.replace(/^error: /, '')} (see --help)${hint}`, EXIT.usage, 'usage'), ui, false);
     }
     return report(error, ui, argv.includes('--verbose'));
   } finally {

@@ -22,8 +22,8 @@ function start(name: string, args: string[], colour = 'NO_COLOR=1'): Terminal {
 describe('in a terminal', () => {
   it('asks every question, re-asks an invalid answer, and writes the project', async () => {
     const { session, exitFile } = start('answers', ['vault-plugin-auth-demo', '--no-build']);
-    await waitFor(session, 'Which kind of plugin?');
-    keys(session, 'Down', 'Enter'); // secrets → auth
+    await waitFor(session, 'Which kind of plugin? (auth, from the directory name)');
+    keys(session, 'Enter'); // auth, preselected from vault-plugin-auth-demo
     await waitFor(session, "Plugin name in Vault's catalog");
     for (let i = 0; i < 10; i++) keys(session, 'BSpace');
     keys(session, '-l', 'Bad Name');
