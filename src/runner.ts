@@ -64,7 +64,13 @@ export function extraArgumentsHint(runner: Runner = detectRunner()): string {
   const example = runner.needsDoubleDash
     ? 'npm create vault-plugin@latest -- <directory> --type secrets'
     : `${runner.create} vault-plugin <directory> --type secrets`;
-  return runner.needsDoubleDash
-    ? `npm passes options to the package only after --, e.g. ${example}; without it npm takes "--type" for itself and leaves "secrets" as a second directory`
-    : `give one directory, then options, e.g. ${example}`;
+  if (runner.needsDoubleDash) {
+    return `npm passes options to the package only after --, e.g. ${example}; without it npm takes "--type" for itself and leaves "secrets" as a second directory`;
+  }
+  if (runner.manager === 'yarn' && runner.major === 1) {
+    // Yarn 1's `create` runs the package's bin through a shell, unquoted: spaces split a value, and $ and quotes are
+    // the shell's.
+    return `yarn 1 hands the arguments to a shell, which splits values with spaces and expands $ and quotes: put such answers in a file (--answers answers.json), or run npx create-vault-plugin <directory> --type secrets`;
+  }
+  return `give one directory, then options, e.g. ${example}`;
 }

@@ -30,6 +30,8 @@ describe('detectRunner', () => {
     expect(cliCommand('build', detectRunner('bun/1.1.38'))).toBe('bunx create-vault-plugin build');
     expect(extraArgumentsHint(detectRunner('npm/10.9.2'))).toContain('npm create vault-plugin@latest -- <directory>');
     expect(extraArgumentsHint(detectRunner('pnpm/9.1.0'))).toContain('pnpm create vault-plugin <directory>');
+    expect(extraArgumentsHint(detectRunner('yarn/1.22.22'))).toContain('--answers answers.json');
+    expect(extraArgumentsHint(detectRunner('yarn/4.5.3'))).toContain('yarn create vault-plugin <directory>');
   });
 });
 
