@@ -18,6 +18,7 @@ import { shellQuote } from './shell.js';
 import { cliCommand, extraArgumentsHint } from './runner.js';
 import { defaultDirectory, directoryBase, guessType } from './target.js';
 import { helpAlias, versionRequest, versionText } from './argv.js';
+import { createProgress, type Progress } from './progress.js';
 
 const GENERATOR_VERSION = PACKAGE_VERSION;
 
@@ -232,7 +233,8 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   let report: BuildReport | undefined;
   let buildNote: string | undefined;
   if (willBuild) {
-    report = await firstBuild(target, answers, pluginVersion, platform, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`);
+    const progress = progressFor(ui, options);
+    report = await firstBuild(target, answers, pluginVersion, platform, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`, progress);
     printBuild(ui, report);
   } else if (options.build) {
     buildNote = 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.';
@@ -263,6 +265,11 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   });
 }
 
+/** Spinner or plain lines for the Go build, on the stream human text goes to; nothing under --json or --quiet. */
+function progressFor(ui: Ui, options: CommonOptions): Progress {
+  return createProgress({ stream: process.stdout, silent: ui.json || Boolean(options.quiet), dim: ui.color.dim });
+}
+
 /** Why a directory typed at the prompt cannot be used (it is asked again), or true. */
 function directoryProblem(typed: string, force: boolean | undefined): string | true {
   if (typed.trim() === '') return 'a directory is needed, e.g. vault-plugin-secrets-demo, or . for this one';
@@ -290,18 +297,17 @@ function binaryPath(answers: Answers, version: string): string {
  * The build right after the project was written. The project is already complete and kept whatever happens here: a
  * compiler error is something to fix in it, and an interrupt removes only what the build itself created.
  */
-async function firstBuild(target: string, answers: Answers, version: string, platform: string | undefined, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string): Promise<BuildReport> {
+async function firstBuild(target: string, answers: Answers, version: string, platform: string | undefined, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string, progress: Progress): Promise<BuildReport> {
   const bin = binDirectory(target);
   const binExisted = existsSync(bin);
   const binary = join(target, binaryPath(answers, version));
   interrupts.busy = true;
   try {
-    return await buildPlugin(target, answers, version, {
-      platform,
-      signal: interrupts.controller.signal,
-      onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
-    });
+    const report = await buildPlugin(target, answers, version, { platform, signal: interrupts.controller.signal, onStep: progress.step });
+    progress.stop(true);
+    return report;
   } catch (error) {
+    progress.stop(false);
     if (interrupts.interrupted || (error instanceof CliError && error.exitCode === EXIT.interrupted)) {
       // Only what the build made: its binary, then bin/ itself if it made that and nothing else is in it now.
       if (!binaryExisted) rmSync(binary, { force: true });
@@ -332,11 +338,14 @@ async function rebuild(directoryArg: string | undefined, options: CommonOptions 
     throw new CliError('Go is not on PATH: install Go (https://go.dev/dl/) to build the plugin', EXIT.failure, 'no-go');
   }
   interrupts.busy = true;
-  const report = await buildPlugin(directory, manifest.answers, version, {
-    platform,
-    signal: interrupts.controller.signal,
-    onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
-  });
+  const progress = progressFor(ui, options);
+  const report = await buildPlugin(directory, manifest.answers, version, { platform, signal: interrupts.controller.signal, onStep: progress.step }).then(
+    (built) => (progress.stop(true), built),
+    (error: unknown) => {
+      progress.stop(false);
+      throw error;
+    },
+  );
   interrupts.busy = false;
   printBuild(ui, report);
   ui.result(report);
