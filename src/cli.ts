@@ -44,6 +44,8 @@ const EXAMPLES = `
 Examples:
   Interactive, in a terminal:
     $ npx create-vault-plugin
+  With npm create or npm init, options go after -- (pnpm, yarn and bun need none):
+    $ npm create vault-plugin@latest -- vault-plugin-secrets-demo --type secrets --yes
   In CI, nothing asked:
     $ npx create-vault-plugin vault-plugin-secrets-demo --type secrets --yes
     $ npx create-vault-plugin vault-plugin-auth-demo --type auth --storage transient --yes --json

@@ -122,7 +122,7 @@ export const FIELDS: readonly Field[] = [
     key: 'type',
     flag: 'type',
     valueName: 'type',
-    message: 'Which kind of plugin?',
+    message: 'Plugin type',
     // vault-plugin-auth-okta is an auth method; otherwise the type is required.
     default: ({ directory }) => guessType(directory),
     choices: [
@@ -162,7 +162,7 @@ export const FIELDS: readonly Field[] = [
     key: 'storage',
     flag: 'storage',
     valueName: 'storage',
-    message: 'Where does the plugin keep its configuration and roles?',
+    message: 'Storage for configuration and roles',
     choices: [
       { value: 'persistent', hint: "Vault's storage: survives restarts, reloads and seals" },
       { value: 'transient', hint: "in memory only: nothing is written to Vault's storage, lost on reload" },
@@ -175,7 +175,7 @@ export const FIELDS: readonly Field[] = [
     key: 'dbDriver',
     flag: 'db-driver',
     valueName: 'driver',
-    message: 'Which SQL database does the plugin manage?',
+    message: 'SQL database the plugin manages',
     choices: [
       { value: 'postgres', hint: 'PostgreSQL, through the pgx driver' },
       { value: 'mysql', hint: 'MySQL or MariaDB, through go-sql-driver/mysql' },

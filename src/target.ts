@@ -1,20 +1,23 @@
 // The project directory as create-vite's users expect it: `.` means here, a default directory when none is given, the
 // plugin type read from a `vault-plugin-<type>-<name>` directory name, and a valid plugin name suggested for one that
 // is not (`My_Plugin` → `my-plugin`). Pure functions of strings; nothing here touches the disk.
-import { basename, resolve } from 'node:path';
+import * as nodePath from 'node:path';
 
 const KINDS = ['secrets', 'auth', 'database'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** The directory's own name, with `.`, `..` and trailing separators resolved against the working directory. */
-export function directoryBase(directory: string): string {
-  return basename(resolve(directory.replace(/[\\/]+$/, '') || '/'));
+/**
+ * The directory's own name, with `.`, `..` and trailing separators resolved against the working directory. `path` is
+ * this platform's path module (Windows paths are tested on Linux with `path.win32`).
+ */
+export function directoryBase(directory: string, path: Pick<typeof nodePath, 'basename' | 'resolve'> = nodePath): string {
+  return path.basename(path.resolve(directory.replace(/[\\/]+$/, '') || '/'));
 }
 
 /** `vault-plugin-auth-okta` → `auth`: the type a conventionally named directory announces, if any. */
-export function guessType(directory: string | undefined): Kind | undefined {
+export function guessType(directory: string | undefined, path: Pick<typeof nodePath, 'basename' | 'resolve'> = nodePath): Kind | undefined {
   if (directory === undefined) return undefined;
-  const match = /^vault-plugin-(secrets|auth|database)-./.exec(directoryBase(directory).toLowerCase());
+  const match = /^vault-plugin-(secrets|auth|database)-./.exec(directoryBase(directory, path).toLowerCase());
   return match ? (match[1] as Kind) : undefined;
 }
 

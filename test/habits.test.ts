@@ -161,9 +161,9 @@ describe('at the prompt', () => {
     for (let i = 0; i < 5; i++) keys(session, 'BSpace');
     keys(session, '-l', 'vault-plugin-auth-okta');
     keys(session, 'Enter');
-    await waitFor(session, 'Which kind of plugin? (auth, from the directory name)');
+    await waitFor(session, 'Plugin type (auth, from the directory name)');
     keys(session, 'Enter');
-    for (const question of ["Plugin name in Vault's catalog", 'Go module path', 'One-line description', 'Where does the plugin keep', 'License of the generated project']) {
+    for (const question of ["Plugin name in Vault's catalog", 'Go module path', 'One-line description', 'Storage for configuration and roles', 'License of the generated project']) {
       await waitFor(session, question);
       keys(session, 'Enter');
     }

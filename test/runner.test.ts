@@ -1,4 +1,5 @@
 // src/runner.ts and src/target.ts: pure functions of the user agent and of a directory's name.
+import { win32 } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliCommand, detectRunner, extraArgumentsHint } from '../src/runner.js';
 import { defaultDirectory, directoryBase, guessType, suggestName } from '../src/target.js';
@@ -41,6 +42,12 @@ describe('the target directory', () => {
     expect(directoryBase('.')).toBe(directoryBase(process.cwd()));
   });
 
+  it('reads Windows paths with Windows path rules', () => {
+    expect(directoryBase('C:\\work\\vault-plugin-auth-okta\\', win32)).toBe('vault-plugin-auth-okta');
+    expect(directoryBase('D:/src/My_Plugin', win32)).toBe('My_Plugin');
+    expect(guessType('C:\\Users\\me\\vault-plugin-database-redis', win32)).toBe('database');
+  });
+
   it.each([
     ['vault-plugin-auth-okta', 'auth'],
     ['/work/vault-plugin-secrets-kv/', 'secrets'],
@@ -69,5 +76,15 @@ describe('the target directory', () => {
     expect(defaultDirectory('secrets', undefined)).toBe('vault-plugin-secrets-demo');
     expect(defaultDirectory('auth', 'okta')).toBe('vault-plugin-auth-okta');
     expect(defaultDirectory(undefined, undefined)).toBe('vault-plugin-demo');
+  });
+});
+
+describe('prompt wording', () => {
+  it('every question is a short label in one form, as create-vite asks: capitalised, no question mark, no colon', async () => {
+    const { FIELDS } = await import('../src/schema.js');
+    for (const field of FIELDS) {
+      expect(field.message).toMatch(/^[A-Z][^?:]*[^.?: ]$/);
+      expect(field.message.length).toBeLessThanOrEqual(40);
+    }
   });
 });
