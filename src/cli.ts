@@ -10,11 +10,15 @@ import { PACKAGE_VERSION } from './paths.js';
 import { readVersions, renderProject } from './render.js';
 import { FIELDS, type Answers } from './schema.js';
 import { isatty } from './tty.js';
-import { createUi, packageRunner, type Ui } from './ui.js';
+import { createUi, type Ui } from './ui.js';
 import { conflictError, fsError, inspectTarget, planWrite, recoveryNote, settleClaims, stopIfInterrupted, writeProject, type TargetState, type Transaction } from './write.js';
 import { checkpoint } from './hooks.js';
 import { goSumModules, moduleClash } from './go.js';
 import { shellQuote } from './shell.js';
+import { cliCommand, extraArgumentsHint } from './runner.js';
+import { defaultDirectory, directoryBase, guessType } from './target.js';
+import { helpAlias, versionRequest, versionText } from './argv.js';
+import { createProgress, type Progress } from './progress.js';
 
 const GENERATOR_VERSION = PACKAGE_VERSION;
 
@@ -40,6 +44,8 @@ const EXAMPLES = `
 Examples:
   Interactive, in a terminal:
     $ npx create-vault-plugin
+  With npm create or npm init, options go after -- (pnpm, yarn and bun need none):
+    $ npm create vault-plugin@latest -- vault-plugin-secrets-demo --type secrets --yes
   In CI, nothing asked:
     $ npx create-vault-plugin vault-plugin-secrets-demo --type secrets --yes
     $ npx create-vault-plugin vault-plugin-auth-demo --type auth --storage transient --yes --json
@@ -164,16 +170,12 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   const pluginVersion = checkPluginVersion(options.pluginVersion);
   const platform = options.platform === undefined ? undefined : checkPlatform(options.platform);
   let directory = directoryArg ?? (flags.name as string | undefined) ?? (file?.name as string | undefined);
-  if (directory === undefined && prompts) directory = await prompts.askDirectory();
-  if (directory === '') throw new CliError('the project directory is empty; give a directory such as vault-plugin-secrets-demo, or . for this one', EXIT.usage, 'invalid', 'directory');
   if (directory === undefined) {
-    throw new CliError(
-      'missing the project directory (not running interactively): give it as the first argument, or pass --name <name>',
-      EXIT.usage,
-      'missing',
-      'directory',
-    );
+    // As create-vite: a directory named for the plugin when none is given; at the prompt, a full one is asked again.
+    const suggested = defaultDirectory((flags.type ?? file?.type) as string | undefined, undefined);
+    directory = prompts ? await prompts.askDirectory(suggested, (typed) => directoryProblem(typed, options.force)) : suggested;
   }
+  if (directory === '') throw new CliError('the project directory is empty; give a directory such as vault-plugin-secrets-demo, or . for this one', EXIT.usage, 'invalid', 'directory');
   // A line break or other control character in the path breaks go build, make and every printed command.
   const control = /[\u0000-\u001f\u007f]/.exec(resolve(directory));
   if (control) {
@@ -190,6 +192,9 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   // Refuse early, before asking anything, when the target can never be used; it is looked at again after the answers.
   refuseNonEmpty(inspectTarget(directory), options.force, 'is not empty');
   const answers = await resolveAnswers({ flags, file, directory, yes: Boolean(options.yes), ask: prompts?.ask });
+  if (flags.type === undefined && file?.type === undefined && guessType(directory) === answers.type) {
+    ui.info(`Plugin type ${answers.type}, from the directory name ${directoryBase(directory)} (--type chooses another)`);
+  }
   checkpoint('answers');
   const versions = readVersions();
   const rendered = renderProject(answers, { versions, generatorVersion: GENERATOR_VERSION });
@@ -227,12 +232,12 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   ui.info(`${ui.color.green('Created')} ${describe(answers)} in ${where} (${files.length} files)`);
   for (const f of files) ui.detail(`  ${f.path}`);
 
-  const runner = packageRunner();
-  const buildCommand = `${runner} create-vault-plugin build`;
+  const buildCommand = cliCommand('build');
   let report: BuildReport | undefined;
   let buildNote: string | undefined;
   if (willBuild) {
-    report = await firstBuild(target, answers, pluginVersion, platform, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`);
+    const progress = progressFor(ui, options);
+    report = await firstBuild(target, answers, pluginVersion, platform, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`, progress);
     printBuild(ui, report);
   } else if (options.build) {
     buildNote = 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.';
@@ -241,7 +246,7 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
 
   ui.info();
   ui.info('Next steps:');
-  ui.info(`  ${cdCommand(where)}`);
+  if (where !== '.') ui.info(`  ${cdCommand(where)}`);
   ui.info('  make test          # go test ./...');
   ui.info('  make dev           # a dev server on 127.0.0.1:8200 with bin/ as its plugin directory');
   ui.info(`  ${buildCommand}   # after a change: rebuild, new sha256 and commands`);
@@ -263,6 +268,24 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   });
 }
 
+/** Spinner or plain lines for the Go build, on the stream human text goes to; nothing under --json or --quiet. */
+function progressFor(ui: Ui, options: CommonOptions): Progress {
+  return createProgress({ stream: process.stdout, silent: ui.json || Boolean(options.quiet), dim: ui.color.dim });
+}
+
+/** Why a directory typed at the prompt cannot be used (it is asked again), or true. */
+function directoryProblem(typed: string, force: boolean | undefined): string | true {
+  if (typed.trim() === '') return 'a directory is needed, e.g. vault-plugin-secrets-demo, or . for this one';
+  try {
+    const state = inspectTarget(typed);
+    if (state.kind === 'non-empty' && !force) return `${state.path} is not empty; choose a new or empty directory (or pass --force)`;
+  } catch (error) {
+    if (error instanceof CliError) return error.message;
+    throw error;
+  }
+  return true;
+}
+
 /** `cd` into a directory, safe to paste whatever its name (a leading dash would read as an option). */
 function cdCommand(where: string): string {
   return `cd ${shellQuote(where.startsWith('-') ? `./${where}` : where)}`;
@@ -277,18 +300,17 @@ function binaryPath(answers: Answers, version: string): string {
  * The build right after the project was written. The project is already complete and kept whatever happens here: a
  * compiler error is something to fix in it, and an interrupt removes only what the build itself created.
  */
-async function firstBuild(target: string, answers: Answers, version: string, platform: string | undefined, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string): Promise<BuildReport> {
+async function firstBuild(target: string, answers: Answers, version: string, platform: string | undefined, binaryExisted: boolean, ui: Ui, interrupts: Interrupts, resume: string, progress: Progress): Promise<BuildReport> {
   const bin = binDirectory(target);
   const binExisted = existsSync(bin);
   const binary = join(target, binaryPath(answers, version));
   interrupts.busy = true;
   try {
-    return await buildPlugin(target, answers, version, {
-      platform,
-      signal: interrupts.controller.signal,
-      onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
-    });
+    const report = await buildPlugin(target, answers, version, { platform, signal: interrupts.controller.signal, onStep: progress.step });
+    progress.stop(true);
+    return report;
   } catch (error) {
+    progress.stop(false);
     if (interrupts.interrupted || (error instanceof CliError && error.exitCode === EXIT.interrupted)) {
       // Only what the build made: its binary, then bin/ itself if it made that and nothing else is in it now.
       if (!binaryExisted) rmSync(binary, { force: true });
@@ -319,11 +341,14 @@ async function rebuild(directoryArg: string | undefined, options: CommonOptions 
     throw new CliError('Go is not on PATH: install Go (https://go.dev/dl/) to build the plugin', EXIT.failure, 'no-go');
   }
   interrupts.busy = true;
-  const report = await buildPlugin(directory, manifest.answers, version, {
-    platform,
-    signal: interrupts.controller.signal,
-    onStep: (step) => ui.info(ui.color.dim(`  … ${step}`)),
-  });
+  const progress = progressFor(ui, options);
+  const report = await buildPlugin(directory, manifest.answers, version, { platform, signal: interrupts.controller.signal, onStep: progress.step }).then(
+    (built) => (progress.stop(true), built),
+    (error: unknown) => {
+      progress.stop(false);
+      throw error;
+    },
+  );
   interrupts.busy = false;
   printBuild(ui, report);
   ui.result(report);
@@ -427,7 +452,7 @@ function commonOptions(command: Command): Command {
 function buildProgram(run: (action: () => Promise<void>) => void, interrupts: Interrupts, uiFor: (o: CommonOptions) => Ui): Command {
   const program = new Command('create-vault-plugin')
     .description('Scaffold a Go plugin for HashiCorp Vault or OpenBao: an auth method, a secrets engine or a database plugin.')
-    .version(GENERATOR_VERSION, '-V, --version', 'print the version')
+    .version(GENERATOR_VERSION, '-v, --version', 'print the version (-V too; with --json, as JSON)')
     .argument('[directory]', 'where to create the project (default: the plugin name)')
     .enablePositionalOptions()
     .showSuggestionAfterError();
@@ -555,14 +580,21 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       outputError: () => {},
     });
   }
+  const version = versionRequest(argv.slice(2));
+  if (version) {
+    process.stdout.write(versionText(GENERATOR_VERSION, version.json));
+    interrupts.uninstall();
+    return EXIT.ok;
+  }
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync([...argv.slice(0, 2), ...helpAlias(argv.slice(2))]);
     if (pending) await pending;
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
-      return report(new CliError(`${error.message.replace(/^error: /, '')} (see --help)`, EXIT.usage, 'usage'), ui, false);
+      const hint = error.code === 'commander.excessArguments' ? `; ${extraArgumentsHint()}` : '';
+      return report(new CliError(`${error.message.replace(/^error: /, '')} (see --help)${hint}`, EXIT.usage, 'usage'), ui, false);
     }
     return report(error, ui, argv.includes('--verbose'));
   } finally {

@@ -6,7 +6,8 @@ import type { Ask } from './answers.js';
 export const ask: Ask = async (field, defaultValue, validate) => {
   if (field.choices) {
     return select({
-      message: field.message,
+      // A default for a choice comes only from the directory's name (vault-plugin-<type>-…): say where it came from.
+      message: defaultValue ? `${field.message} (${defaultValue}, from the directory name)` : field.message,
       choices: field.choices.map((c) => ({ name: `${c.value}  ${c.hint}`, value: c.value, short: c.value })),
       default: defaultValue,
     });
@@ -18,11 +19,9 @@ export const ask: Ask = async (field, defaultValue, validate) => {
   });
 };
 
-export async function askDirectory(): Promise<string> {
-  return input({
-    message: 'Project directory',
-    validate: (value) => (value.trim() === '' ? 'a directory is needed, e.g. vault-plugin-secrets-demo' : true),
-  });
+/** The project directory, asked again while `check` returns why it cannot be used (a non-empty one, say). */
+export async function askDirectory(suggested: string, check: (value: string) => string | true): Promise<string> {
+  return input({ message: 'Project directory', default: suggested, validate: check });
 }
 
 /** A yes/no question; no unless the user says yes. */

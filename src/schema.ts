@@ -1,5 +1,6 @@
 // The one description of every answer the generator takes. Flags, prompts, the answers file, validation, defaults
 // and the manifest are all derived from FIELDS; nothing else lists the options.
+import { directoryBase, guessType, suggestName } from './target.js';
 
 export const PLUGIN_TYPES = ['auth', 'secrets', 'database'] as const;
 export const STORAGES = ['persistent', 'transient'] as const;
@@ -64,8 +65,10 @@ const RESERVED_MOUNTS: Partial<Record<PluginKind, readonly string[]>> = {
 };
 
 export function validateName(value: string, ctx?: FieldContext): string | undefined {
-  if (value.length > 64) return `is ${value.length} characters long; a plugin name has at most 64`;
-  if (!NAME_PATTERN.test(value)) return `must be ${NAME_RULE}`;
+  const suggestion = suggestName(value);
+  const tryInstead = suggestion && suggestion !== value ? `; try "${suggestion}"` : '';
+  if (value.length > 64) return `is ${value.length} characters long; a plugin name has at most 64${tryInstead}`;
+  if (!NAME_PATTERN.test(value)) return `must be ${NAME_RULE}${tryInstead}`;
   const type = ctx?.answers.type;
   if (type && RESERVED_MOUNTS[type]?.includes(value)) {
     return `is a mount path Vault reserves for itself (${RESERVED_MOUNTS[type]!.join(', ')}), so enabling the ${TYPE_LABEL[type]} at "${value}" would fail; choose another name`;
@@ -77,7 +80,7 @@ const TYPE_PREFIXES = ['vault-plugin-secrets-', 'vault-plugin-auth-', 'vault-plu
 
 /** `vault-plugin-secrets-foo` → `foo`: the directory's base name without the conventional repository prefix. */
 export function nameFromDirectory(directory: string): string {
-  const base = directory.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
+  const base = directoryBase(directory);
   const prefix = TYPE_PREFIXES.find((p) => base.startsWith(p) && base.length > p.length);
   return prefix ? base.slice(prefix.length) : base;
 }
@@ -119,7 +122,9 @@ export const FIELDS: readonly Field[] = [
     key: 'type',
     flag: 'type',
     valueName: 'type',
-    message: 'Which kind of plugin?',
+    message: 'Plugin type',
+    // vault-plugin-auth-okta is an auth method; otherwise the type is required.
+    default: ({ directory }) => guessType(directory),
     choices: [
       { value: 'secrets', hint: 'secrets engine: issues credentials or stores secrets under a mount path' },
       { value: 'auth', hint: 'auth method: checks a credential at login and hands out Vault tokens' },
@@ -131,7 +136,8 @@ export const FIELDS: readonly Field[] = [
     flag: 'name',
     valueName: 'name',
     message: "Plugin name in Vault's catalog",
-    default: ({ directory }) => (directory ? nameFromDirectory(directory) : undefined),
+    // A directory such as My_Plugin gives my-plugin.
+    default: ({ directory }) => (directory ? (suggestName(nameFromDirectory(directory)) ?? nameFromDirectory(directory)) : undefined),
     validate: validateName,
   },
   {
@@ -156,7 +162,7 @@ export const FIELDS: readonly Field[] = [
     key: 'storage',
     flag: 'storage',
     valueName: 'storage',
-    message: 'Where does the plugin keep its configuration and roles?',
+    message: 'Storage for configuration and roles',
     choices: [
       { value: 'persistent', hint: "Vault's storage: survives restarts, reloads and seals" },
       { value: 'transient', hint: "in memory only: nothing is written to Vault's storage, lost on reload" },
@@ -169,7 +175,7 @@ export const FIELDS: readonly Field[] = [
     key: 'dbDriver',
     flag: 'db-driver',
     valueName: 'driver',
-    message: 'Which SQL database does the plugin manage?',
+    message: 'SQL database the plugin manages',
     choices: [
       { value: 'postgres', hint: 'PostgreSQL, through the pgx driver' },
       { value: 'mysql', hint: 'MySQL or MariaDB, through go-sql-driver/mysql' },

@@ -2,6 +2,7 @@
 // Colour follows chalk's detection (off for a stream that is not a terminal, on for FORCE_COLOR), plus the NO_COLOR
 // convention chalk leaves out: set and not empty, it turns colour off unless FORCE_COLOR asks for it, as in Node.
 import chalk, { chalkStderr, type ChalkInstance } from 'chalk';
+import { detectRunner } from './runner.js';
 
 export function colourAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.FORCE_COLOR !== undefined || !env.NO_COLOR;
@@ -45,17 +46,7 @@ export function createUi(options: { json: boolean; quiet: boolean; verbose: bool
   };
 }
 
-/** The runner for one-off package commands, from the package manager that started us. */
+/** The runner for one-off package commands, from the package manager that started us (see runner.ts). */
 export function packageRunner(userAgent = process.env.npm_config_user_agent ?? ''): string {
-  const pm = userAgent.split(' ')[0]?.split('/')[0];
-  switch (pm) {
-    case 'pnpm':
-      return 'pnpm dlx';
-    case 'yarn':
-      return 'yarn dlx';
-    case 'bun':
-      return 'bunx';
-    default:
-      return 'npx';
-  }
+  return detectRunner(userAgent).exec;
 }

@@ -22,8 +22,8 @@ function start(name: string, args: string[], colour = 'NO_COLOR=1'): Terminal {
 describe('in a terminal', () => {
   it('asks every question, re-asks an invalid answer, and writes the project', async () => {
     const { session, exitFile } = start('answers', ['vault-plugin-auth-demo', '--no-build']);
-    await waitFor(session, 'Which kind of plugin?');
-    keys(session, 'Down', 'Enter'); // secrets → auth
+    await waitFor(session, 'Plugin type (auth, from the directory name)');
+    keys(session, 'Enter'); // auth, preselected from vault-plugin-auth-demo
     await waitFor(session, "Plugin name in Vault's catalog");
     for (let i = 0; i < 10; i++) keys(session, 'BSpace');
     keys(session, '-l', 'Bad Name');
@@ -36,7 +36,7 @@ describe('in a terminal', () => {
     keys(session, 'Enter');
     await waitFor(session, 'One-line description');
     keys(session, 'Enter');
-    await waitFor(session, 'Where does the plugin keep');
+    await waitFor(session, 'Storage for configuration and roles');
     keys(session, 'Down', 'Enter'); // transient
     await waitFor(session, 'License of the generated project');
     keys(session, 'Enter');
@@ -69,7 +69,7 @@ describe('in a terminal', () => {
   it('exits 130 on Ctrl-C at a prompt and leaves nothing behind', async () => {
     const before = readdirSync(root).filter((e) => !e.endsWith('.exit')).sort();
     const { session, exitFile } = start('cancel', ['cancelled-project', '--no-build']);
-    await waitFor(session, 'Which kind of plugin?');
+    await waitFor(session, 'Plugin type');
     keys(session, 'Down', 'Enter');
     await waitFor(session, "Plugin name in Vault's catalog");
     keys(session, 'C-c');

@@ -74,7 +74,8 @@ describe.each(CASES)('the %s plugin’s release workflow', (_type, answers) => {
       jobs: Record<string, { steps: Array<{ uses?: string; with?: Record<string, unknown> }> }>;
     };
     expect(parsed.on.push.tags).toEqual(['v*']);
-    expect(parsed.permissions).toEqual({ contents: 'write' });
+    // contents to publish the release, id-token for cosign's keyless signature of the checksum file.
+    expect(parsed.permissions).toEqual({ contents: 'write', 'id-token': 'write' });
     const steps = Object.values(parsed.jobs).flatMap((job) => job.steps);
     expect(steps.find((s) => s.uses?.startsWith('actions/checkout@'))?.with).toMatchObject({ 'fetch-depth': 0 });
     const release = steps.find((s) => s.uses?.startsWith('goreleaser/goreleaser-action@'));

@@ -20,7 +20,7 @@ function start(name: string, args: string[]): Terminal {
 
 /** Takes every default: the type (secrets), name, module, description, storage and licence. */
 async function answerAll(session: string): Promise<void> {
-  for (const question of ["Plugin name in Vault's catalog", 'Go module path', 'One-line description', 'Where does the plugin keep', 'License of the generated project']) {
+  for (const question of ["Plugin name in Vault's catalog", 'Go module path', 'One-line description', 'Storage for configuration and roles', 'License of the generated project']) {
     await waitFor(session, question);
     keys(session, 'Enter');
   }
@@ -42,7 +42,7 @@ describe('files that appear while the prompts are open', () => {
     const dir = join(root, `vault-plugin-secrets-${name}`);
     if (name === 'empty') mkdirSync(dir);
     const { session, exitFile } = start(name, [dir, '--no-build']);
-    await waitFor(session, 'Which kind of plugin?');
+    await waitFor(session, 'Plugin type');
     appear(dir);
     const before = tree(dir);
     keys(session, 'Enter');
@@ -59,7 +59,7 @@ describe('files that appear while the prompts are open', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
     const { session, exitFile } = start('forced', [dir, '--no-build', '--force']);
-    await waitFor(session, 'Which kind of plugin?');
+    await waitFor(session, 'Plugin type');
     writeFileSync(join(dir, 'Makefile'), 'appeared\n');
     keys(session, 'Enter');
     await answerAll(session);
