@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeDir, tempDir } from './helpers/go.js';
-import { cli } from './helpers/scaffold.js';
+import { spawn } from 'node:child_process';
+import { BIN, cli } from './helpers/scaffold.js';
 
 const root = tempDir('cli');
 afterAll(() => removeDir(root));
@@ -11,14 +12,17 @@ afterAll(() => removeDir(root));
 const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
 
 describe('without a terminal', () => {
-  it('exits 2 within a second naming --type and its choices when --type is missing, writing nothing', () => {
-    const started = Date.now();
-    const result = cli(['x'], { cwd: root, input: '\n' });
-    expect(Date.now() - started).toBeLessThan(1500);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--type <secrets|auth|database>');
+  it('exits 2 naming --type and its choices when --type is missing, writing nothing, without reading its open stdin', async () => {
+    // stdin stays open and silent: a CLI that waited for an answer would never exit (the test would time out).
+    const child = spawn(process.execPath, [BIN, 'x'], { cwd: root, env: { ...process.env, NO_COLOR: '1', CI: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.destroy();
+    expect(code).toBe(2);
+    expect(stderr).toContain('--type <secrets|auth|database>');
     expect(entries(root)).toEqual([]);
-  });
+  }, 30_000);
 
   it('exits 2 naming the valid types for an unknown type', () => {
     const result = cli(['x', '--type', 'nope'], { cwd: root });

@@ -27,14 +27,15 @@ describe('package metadata', () => {
     expect(manifest.bugs).toEqual({ url: `${home}/issues` });
   });
 
-  it('opens its README with the two commands: create a plugin, then run every test', () => {
+  it('opens its README with the two commands that work in a fresh clone: create a plugin, then run every test', () => {
     const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
     const block = /```sh\n([\s\S]*?)```/.exec(readme)![1]!.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
-    expect(block).toEqual(['npm create vault-plugin@latest -- vault-plugin-secrets-demo --type secrets --yes', 'bash test/run.sh']);
+    expect(block).toEqual(['npm ci && npm run build && node bin/create-vault-plugin.cjs vault-plugin-secrets-demo --type secrets --yes', 'bash test/run.sh']);
+    // …and right after them, the same run as users start it once the package is published.
+    expect(readme).toContain('`npm create vault-plugin@latest -- vault-plugin-secrets-demo\n--type secrets --yes`');
     for (const manager of ['npm create vault-plugin@latest', 'pnpm create vault-plugin', 'yarn create vault-plugin', 'bun create vault-plugin']) {
       expect(readme).toContain(manager);
     }
     for (const section of ['## Usage', '### Exit codes', 'doctor', 'upgrade', '--answers']) expect(readme).toContain(section);
-    expect(readme).not.toContain('npm ci && npm run build'); // contributors' commands live in CONTRIBUTING.md
   });
 });
