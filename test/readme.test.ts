@@ -2,14 +2,15 @@
 // README is marked for the tier or says why not, `make sha256` prints only the hash of the file it names, and the
 // CLI names itself the way it was started.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readVersions, renderProject } from '../src/render.js';
 import type { Answers } from '../src/schema.js';
 import { selfCommand } from '../src/next-steps.js';
-import { mustRun, removeDir, tempDir } from './helpers/go.js';
-import { commandCount, shellBlocks } from './helpers/readme-blocks.js';
+import { mustRun, removeDir, run, tempDir } from './helpers/go.js';
+import { commandCount, printedCommands, shellBlocks } from './helpers/readme-blocks.js';
+import { BIN } from './helpers/scaffold.js';
 
 const root = tempDir('readme');
 afterAll(() => removeDir(root));
@@ -96,5 +97,17 @@ describe('the CLI names itself the way it was started', () => {
   it('through the package runner that started it', () => {
     expect(selfCommand({ npm_command: 'exec', npm_config_user_agent: 'npm/10.9.0 node/v22.0.0' }, script)).toBe('npx create-vault-plugin');
     expect(selfCommand({ npm_config_user_agent: 'pnpm/9.0.0 npm/? node/v22.0.0' }, script)).toBe('pnpm dlx create-vault-plugin');
+  });
+});
+
+describe('the printed next steps', () => {
+  it('name the CLI by node and its path when node started it, not by a package name that may not resolve', () => {
+    // As from a plain shell: none of the npm_* variables the test runner was started with (undefined drops them).
+    const env: NodeJS.ProcessEnv = { NO_COLOR: '1' };
+    for (const key of Object.keys(process.env)) if (key.startsWith('npm_')) env[key] = undefined;
+    const result = run(process.execPath, [BIN, 'named', '--type', 'auth', '--yes', '--no-build'], { cwd: root, env });
+    expect(result.code, result.stderr).toBe(0);
+    const build = printedCommands(result.stdout).find((line) => line.includes(' build'));
+    expect(build).toMatch(new RegExp(`^node ${realpathSync(BIN).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} build`));
   });
 });
