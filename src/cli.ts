@@ -133,7 +133,8 @@ function printBuild(ui: Ui, report: BuildReport, steps: StepSection[], self: str
     for (const command of section.commands) ui.info(`  ${command}`);
   }
   ui.info();
-  ui.info(c.dim(`On your own server: plugin_directory must be an absolute path without symlinks, the binary a copy inside it (not a link), and api_addr set (plugins reach Vault at that address).`));
+  ui.info(c.dim('On your own server, plugin_directory must be an absolute path without symlinks and the binary a copy'));
+  ui.info(c.dim('inside it (not a link); set api_addr in its configuration: plugins reach Vault at that address.'));
   ui.info(c.dim(`If it won't load: ${self} doctor (with VAULT_ADDR and VAULT_TOKEN set).`));
 }
 
