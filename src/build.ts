@@ -135,7 +135,7 @@ export function pluginCommands(answers: Answers, sha256: string, version: string
         register,
         enable: ['vault secrets enable database'],
         use: [
-          `vault write database/config/${name} plugin_name=${name} plugin_version=${version} allowed_roles=${name}-role ${EXAMPLE_CONNECTION[answers.dbDriver ?? 'postgres']}`,
+          `vault write database/config/${name} plugin_name=${name} plugin_version=${version} allowed_roles="*" ${EXAMPLE_CONNECTION[answers.dbDriver ?? 'postgres']}`,
           `vault write database/roles/${name}-role db_name=${name} ${EXAMPLE_CREATION[answers.dbDriver ?? 'postgres']} default_ttl=1h max_ttl=24h`,
           `vault read database/creds/${name}-role`,
         ],
