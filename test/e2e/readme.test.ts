@@ -148,6 +148,7 @@ describe.each(VARIANTS)('$id: every command a user is shown runs verbatim', ({ i
   async function phase(label: string, steps: Step[], cwd: string): Promise<void> {
     const port = await freePort();
     const dir = mkdtempSync(join(root, `${label}-`));
+    mkdirSync(join(dir, 'home'));
     if (driver) dbAdmin(driver, DROP_ACCOUNT[driver]);
     let result: ShellRun;
     try {
