@@ -51,10 +51,12 @@ export function hostPlatform(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export interface PluginCommands {
+  /** Database plugins: create the account Vault connects as (run once, as the database's administrator). */
+  setup: string[];
   register: string;
   /** In the order to run them. */
   enable: string[];
-  /** Example use once enabled; database plugins need a connection, so these carry placeholders to edit. */
+  /** Use it on a fresh mount: configure it, make a role, then issue a credential or log in. */
   use: string[];
 }
 
@@ -72,9 +74,18 @@ export interface BuildReport {
   commands: PluginCommands;
 }
 
+/**
+ * The account Vault connects as, created by the database's administrator with the privileges the example role needs
+ * (CREATEROLE, or CREATE USER), and the connection using it. The hosts are the local defaults of each database.
+ */
+const EXAMPLE_ACCOUNT = {
+  postgres: `psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE ROLE vault WITH LOGIN CREATEROLE PASSWORD 'vault-password'"`,
+  mysql: `mysql -h 127.0.0.1 -u root -e "CREATE USER 'vault'@'%' IDENTIFIED BY 'vault-password'; GRANT CREATE USER ON *.* TO 'vault'@'%'"`,
+} as const;
+
 const EXAMPLE_CONNECTION = {
-  postgres: 'connection_url="postgresql://{{username}}:{{password}}@127.0.0.1:5432/postgres?sslmode=disable" username=postgres password=postgres',
-  mysql: 'connection_url="{{username}}:{{password}}@tcp(127.0.0.1:3306)/" username=root password=secret',
+  postgres: 'connection_url="postgresql://{{username}}:{{password}}@127.0.0.1:5432/postgres?sslmode=disable" username=vault password=vault-password',
+  mysql: 'connection_url="{{username}}:{{password}}@tcp(127.0.0.1:3306)/" username=vault password=vault-password',
 } as const;
 
 /** A role needs creation statements: the plugin refuses a role without them rather than pick a user's rights. */
@@ -97,18 +108,30 @@ export function pluginCommands(answers: Answers, sha256: string, version: string
   switch (answers.type) {
     case 'secrets':
       return {
+        setup: [],
         register,
         enable: [shellJoin(['vault', 'secrets', 'enable', `-path=${name}`, `-plugin-version=${version}`, name])],
-        use: [`vault read ${name}/creds/<role>`],
+        use: [
+          `vault write ${name}/config url=https://users.example.com username=vault-admin password=admin-password`,
+          `vault write ${name}/roles/app ttl=1h max_ttl=24h`,
+          `vault read ${name}/creds/app`,
+        ],
       };
     case 'auth':
       return {
+        setup: [],
         register,
         enable: [shellJoin(['vault', 'auth', 'enable', `-path=${name}`, `-plugin-version=${version}`, name])],
-        use: [`vault write auth/${name}/login role=<role> secret=<secret>`],
+        use: [
+          `vault write auth/${name}/config url=https://id.example.com`,
+          'secret=$(openssl rand -hex 16)',
+          `vault write auth/${name}/role/app secret="$secret" token_policies=default`,
+          `vault write auth/${name}/login role=app secret="$secret"`,
+        ],
       };
     case 'database':
       return {
+        setup: [EXAMPLE_ACCOUNT[answers.dbDriver ?? 'postgres']],
         register,
         enable: ['vault secrets enable database'],
         use: [
@@ -194,7 +217,7 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
     sha256,
     platform,
     pluginDirectory,
-    devServer: shellJoin(['vault', 'server', '-dev', '-dev-root-token-id=root', `-dev-plugin-dir=${pluginDirectory}`]),
+    devServer: shellJoin(['vault', 'server', '-dev', '-dev-root-token-id=root', '-dev-listen-address=127.0.0.1:8200', `-dev-plugin-dir=${pluginDirectory}`, '-dev-plugin-init=false']),
     commands: pluginCommands(answers, sha256, version),
   };
 }

@@ -14,11 +14,11 @@ import { createUi, type Ui } from './ui.js';
 import { conflictError, fsError, inspectTarget, planWrite, recoveryNote, settleClaims, stopIfInterrupted, writeProject, type TargetState, type Transaction } from './write.js';
 import { checkpoint } from './hooks.js';
 import { goSumModules, moduleClash } from './go.js';
-import { shellQuote } from './shell.js';
-import { cliCommand, extraArgumentsHint } from './runner.js';
+import { extraArgumentsHint } from './runner.js';
 import { defaultDirectory, directoryBase, guessType } from './target.js';
 import { helpAlias, versionRequest, versionText } from './argv.js';
 import { createProgress, type Progress } from './progress.js';
+import { buildSteps, cdCommand, scaffoldSteps, selfCommand, type StepSection } from './next-steps.js';
 
 const GENERATOR_VERSION = PACKAGE_VERSION;
 
@@ -129,25 +129,20 @@ function describe(answers: Answers): string {
   return `${TYPE_LABEL[answers.type]} "${answers.name}", ${detail}`;
 }
 
-function printBuild(ui: Ui, report: BuildReport): void {
+function printBuild(ui: Ui, report: BuildReport, steps: StepSection[], self: string): void {
   const c = ui.color;
   ui.info();
   ui.info(`${c.green('Built')} ${report.binary} ${c.dim(`(${report.version})`)}`);
   ui.info(`  sha256: ${c.bold(report.sha256)} ${c.dim(`(${report.platform})`)}`);
+  for (const section of steps) {
+    ui.info();
+    ui.info(section.heading);
+    for (const command of section.commands) ui.info(`  ${command}`);
+  }
   ui.info();
-  ui.info(`Put ${c.bold(report.name)} in your server's plugin directory (plugin_directory), or start a dev server on this one:`);
-  ui.info(`  ${report.devServer}`);
-  ui.info();
-  ui.info(c.dim('  plugin_directory must be an absolute path without symlinks, and the binary a copy inside it (not a link).'));
-  ui.info(c.dim('  Set api_addr in the server configuration: plugins reach Vault at that address.'));
-  ui.info(c.dim(`  If it won't load: create-vault-plugin doctor (with VAULT_ADDR and VAULT_TOKEN set).`));
-  ui.info();
-  ui.info('Then register and enable it:');
-  ui.info(`  ${report.commands.register}`);
-  for (const command of report.commands.enable) ui.info(`  ${command}`);
-  ui.info();
-  ui.info(report.type === 'database' ? 'Configure a connection and a role (edit the connection to yours):' : 'Use it:');
-  for (const command of report.commands.use) ui.info(`  ${command}`);
+  ui.info(c.dim('On your own server, plugin_directory must be an absolute path without symlinks and the binary a copy'));
+  ui.info(c.dim('inside it (not a link); set api_addr in its configuration: plugins reach Vault at that address.'));
+  ui.info(c.dim(`If it won't load: ${self} doctor (with VAULT_ADDR and VAULT_TOKEN set).`));
 }
 
 /** Refuses a target holding anything but `.git` unless --force was given. */
@@ -232,24 +227,26 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
   ui.info(`${ui.color.green('Created')} ${describe(answers)} in ${where} (${files.length} files)`);
   for (const f of files) ui.detail(`  ${f.path}`);
 
-  const buildCommand = cliCommand('build');
+  const self = selfCommand();
+  const buildCommand = `${self} build`;
   let report: BuildReport | undefined;
   let buildNote: string | undefined;
   if (willBuild) {
     const progress = progressFor(ui, options);
     report = await firstBuild(target, answers, pluginVersion, platform, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`, progress);
-    printBuild(ui, report);
+    printBuild(ui, report, scaffoldSteps(report, where, self), self);
   } else if (options.build) {
     buildNote = 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.';
     ui.warn(buildNote);
   }
 
-  ui.info();
-  ui.info('Next steps:');
-  if (where !== '.') ui.info(`  ${cdCommand(where)}`);
-  ui.info('  make test          # go test ./...');
-  ui.info('  make dev           # a dev server on 127.0.0.1:8200 with bin/ as its plugin directory');
-  ui.info(`  ${buildCommand}   # after a change: rebuild, new sha256 and commands`);
+  if (!report) {
+    ui.info();
+    ui.info('Next steps:');
+    if (where !== '.') ui.info(`  ${cdCommand(where)}`);
+    ui.info('  make test          # go test ./...');
+    ui.info(`  ${buildCommand}   # build the plugin, print its sha256 and the commands that register and use it`);
+  }
   ui.result({
     directory: target,
     name: answers.name,
@@ -284,11 +281,6 @@ function directoryProblem(typed: string, force: boolean | undefined): string | t
     throw error;
   }
   return true;
-}
-
-/** `cd` into a directory, safe to paste whatever its name (a leading dash would read as an option). */
-function cdCommand(where: string): string {
-  return `cd ${shellQuote(where.startsWith('-') ? `./${where}` : where)}`;
 }
 
 /** Where the build puts the binary, relative to the project. */
@@ -350,7 +342,7 @@ async function rebuild(directoryArg: string | undefined, options: CommonOptions 
     },
   );
   interrupts.busy = false;
-  printBuild(ui, report);
+  printBuild(ui, report, buildSteps(report), selfCommand());
   ui.result(report);
 }
 

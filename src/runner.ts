@@ -50,11 +50,6 @@ function execPrefix(manager: PackageManager, major: number | undefined): string 
   }
 }
 
-/** `npx create-vault-plugin build`, with the runner of the manager that started us. */
-export function cliCommand(args: string, runner: Runner = detectRunner()): string {
-  return `${runner.exec} create-vault-plugin${args ? ` ${args}` : ''}`;
-}
-
 /**
  * The hint for commander's "too many arguments" error. npm's `create`/`init`/`exec` read options before `--` as
  * their own: `npm create vault-plugin demo --type secrets` hands the CLI `demo secrets`, and the word left over is

@@ -140,7 +140,9 @@ describe('next steps name the runner of the package manager that started it', ()
     ['bun/1.1.38 npm/? node/v22.6.0 linux x64', 'bunx create-vault-plugin build'],
   ])('%s → %s', (agent, command) => {
     const dir = join(root, `runner-${agent.split('/')[0]}-${agent.split('/')[1]!.split('.')[0]}`);
-    const result = cli([dir, '--type', 'secrets', '--yes', '--no-build'], { env: { npm_config_user_agent: agent } });
+    // npm runs a package's bin for `npm create`, `npm init <pkg>`, `npm exec` and `npx` as its "npx" lifecycle event.
+    const npm = agent.startsWith('npm/') ? { npm_lifecycle_event: 'npx' } : {};
+    const result = cli([dir, '--type', 'secrets', '--yes', '--no-build'], { env: { npm_config_user_agent: agent, ...npm } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(command);
     if (agent.startsWith('yarn/1')) expect(result.stdout).not.toContain('yarn dlx');

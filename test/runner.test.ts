@@ -1,7 +1,7 @@
 // src/runner.ts and src/target.ts: pure functions of the user agent and of a directory's name.
 import { win32 } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliCommand, detectRunner, extraArgumentsHint } from '../src/runner.js';
+import { detectRunner, extraArgumentsHint } from '../src/runner.js';
 import { defaultDirectory, directoryBase, guessType, suggestName } from '../src/target.js';
 
 describe('detectRunner', () => {
@@ -28,7 +28,7 @@ describe('detectRunner', () => {
   });
 
   it('builds commands and hints with that runner', () => {
-    expect(cliCommand('build', detectRunner('bun/1.1.38'))).toBe('bunx create-vault-plugin build');
+    expect(detectRunner('bun/1.1.38').exec).toBe('bunx');
     expect(extraArgumentsHint(detectRunner('npm/10.9.2'))).toContain('npm create vault-plugin@latest -- <directory>');
     expect(extraArgumentsHint(detectRunner('pnpm/9.1.0'))).toContain('pnpm create vault-plugin <directory>');
     expect(extraArgumentsHint(detectRunner('yarn/1.22.22'))).toContain('--answers answers.json');

@@ -66,7 +66,7 @@ describe('printed commands from a directory with a hostile name', () => {
     };
     const binDir = realpathSync(join(dir, 'bin'));
     const expectations: Array<[string, string[]]> = [
-      [printed('vault server'), ['server', '-dev', '-dev-root-token-id=root', `-dev-plugin-dir=${binDir}`]],
+      [printed('vault server'), ['server', '-dev', '-dev-root-token-id=root', '-dev-listen-address=127.0.0.1:8200', `-dev-plugin-dir=${binDir}`, '-dev-plugin-init=false']],
       [printed('vault plugin register'), ['plugin', 'register', `-sha256=${report.sha256}`, '-command=demo-v0.1.0', '-version=v0.1.0', 'secret', 'demo']],
       [printed('vault secrets enable'), ['secrets', 'enable', '-path=demo', '-plugin-version=v0.1.0', 'demo']],
     ];
