@@ -239,7 +239,11 @@ async function diffFor(directory: string, plans: FilePlan[]): Promise<string> {
       const after = join(dir, 'after');
       writeFileSync(after, plan.content);
       const result = await git(['diff', '--no-index', '--no-color', existsSync(before) ? before : '/dev/null', after], dir);
-      out += result.stdout.replaceAll(after, `b/${plan.path}`).replaceAll(`a${before}`, `a/${plan.path}`).replaceAll(`b${after}`, `b/${plan.path}`);
+      // git writes the paths as a<before> and b<after>; each is replaced whole, so no prefix is doubled.
+      out += result.stdout
+        .replaceAll(`a${before}`, `a/${plan.path}`)
+        .replaceAll(`a${after}`, `a/${plan.path}`)
+        .replaceAll(`b${after}`, `b/${plan.path}`);
     }
     return out;
   } finally {
@@ -294,7 +298,7 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
   if (special.length > 0) throw conflictError(directory, special, 'Replace each with a regular file, then run upgrade again.');
   if (!options.allowDirty && !options.dryRun) await assertClean(directory);
   const versions = await resolveSdk(options.sdkVersion, readVersions(), directory);
-  const rendered = renderProject(manifest.answers, { versions, generatorVersion: options.generatorVersion });
+  const rendered = renderProject(manifest.answers, { versions });
   const include = (options.include ?? []).map(globToRegExp);
   const pending = readPending(directory);
   const plans = await planUpgrade(directory, manifest, rendered, include, pending);

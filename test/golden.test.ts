@@ -34,7 +34,7 @@ function listFiles(dir: string): string[] {
 describe.each(CASES)('golden %s', (id, answers) => {
   it('renders exactly the committed snapshot', () => {
     const versions = readVersions();
-    const rendered = renderProject(answers, { versions, generatorVersion: '0.0.0-golden', year: 2026 });
+    const rendered = renderProject(answers, { versions, year: 2026 });
     const files = [...rendered, manifestFile(buildManifest(answers, rendered, versions, '0.0.0-golden'))];
     const dir = join(GOLDEN, id);
     if (UPDATE) {
