@@ -64,6 +64,13 @@ function buildContext(answers: Answers, versions: Versions, year: number) {
   };
 }
 
+/** This year, or SOURCE_DATE_EPOCH's (the reproducible-builds convention) when it is set to a number of seconds. */
+export function copyrightYear(env: NodeJS.ProcessEnv = process.env): number {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  const date = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+  return date.getUTCFullYear();
+}
+
 let handlebars: typeof Handlebars | undefined;
 
 function engine(): typeof Handlebars {
@@ -167,7 +174,7 @@ export function renderProject(
   options: { versions?: Versions; templatesDir?: string; year?: number } = {},
 ): RenderedFile[] {
   const templatesDir = options.templatesDir ?? TEMPLATES_DIR;
-  const context = buildContext(answers, options.versions ?? readVersions(templatesDir), options.year ?? new Date().getFullYear());
+  const context = buildContext(answers, options.versions ?? readVersions(templatesDir), options.year ?? copyrightYear());
   const hb = engine();
   const files: RenderedFile[] = [];
   for (const source of loadTemplates(templatesDir, answers.type)) {
