@@ -102,6 +102,14 @@ export const DB_DRIVERS = {
     /** The Go type of the plugin and its receiver name. */
     typeName: 'PostgreSQL',
     receiver: 'p',
+    /** For whom, in the package comment. */
+    databases: 'PostgreSQL',
+    /** The database/sql driver name. */
+    sqlDriver: 'pgx',
+    /** How the {{expiration}} template variable ends: PostgreSQL's timestamps carry the zone. */
+    expirationZone: '+0000',
+    /** The admin connection's parameter name in test helpers that use it (MySQL's do not: `_`). */
+    adminParam: 'admin',
     exampleConnection: 'connection_url="postgresql://{{username}}:{{password}}@127.0.0.1:5432/postgres?sslmode=disable" username=postgres password=postgres',
     // A role needs creation statements: the plugin refuses a role without them rather than pick a user's rights.
     exampleCreation: `creation_statements="CREATE ROLE \\"{{name}}\\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"`,
@@ -110,6 +118,10 @@ export const DB_DRIVERS = {
     hint: 'MySQL or MariaDB, through go-sql-driver/mysql',
     typeName: 'MySQL',
     receiver: 'm',
+    databases: 'MySQL and MariaDB',
+    sqlDriver: 'mysql',
+    expirationZone: '',
+    adminParam: '_',
     exampleConnection: 'connection_url="{{username}}:{{password}}@tcp(127.0.0.1:3306)/" username=root password=secret',
     exampleCreation: `creation_statements="CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';"`,
   },

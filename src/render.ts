@@ -137,6 +137,9 @@ export function templateFiles(templatesDir: string, type: string): Array<{ path:
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
+/** The folder of a layer that holds partials rather than files to write. */
+const PARTIALS = 'partials/';
+
 const sourceCache = new Map<string, TemplateSource[]>();
 
 function loadTemplates(templatesDir: string, type: string): TemplateSource[] {
@@ -176,12 +179,22 @@ export function renderProject(
   const templatesDir = options.templatesDir ?? TEMPLATES_DIR;
   const context = buildContext(answers, options.versions ?? readVersions(templatesDir), options.year ?? copyrightYear());
   const hb = engine();
+  const sources = loadTemplates(templatesDir, answers.type);
+  // What two types' files have in common is written once, as a partial of a shared layer: partials/<name>.hbs is
+  // {{> name}} in any template of a type whose layers hold it, and no file of its own.
+  const partials: Record<string, HandlebarsTemplateDelegate> = {};
+  for (const source of sources) {
+    if (!source.path.startsWith(PARTIALS)) continue;
+    source.template ??= hb.compile(source.body, { noEscape: true, strict: true });
+    partials[source.path.slice(PARTIALS.length).replace(/\.hbs$/, '')] = source.template;
+  }
   const files: RenderedFile[] = [];
-  for (const source of loadTemplates(templatesDir, answers.type)) {
+  for (const source of sources) {
+    if (source.path.startsWith(PARTIALS)) continue;
     let content = source.body;
     if (source.path.endsWith('.hbs')) {
       source.template ??= hb.compile(source.body, { noEscape: true, strict: true });
-      content = source.template(context);
+      content = source.template(context, { partials });
       if (content.trim() === '') continue;
     }
     files.push({ path: outputPath(source.path, context), content, executable: source.executable, policy: source.policy });
