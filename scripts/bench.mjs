@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const bin = fileURLToPath(new URL('../bin/create-vault-plugin.cjs', import.meta.url));
+// The reference row: create-vite (a dev dependency), non-interactive, writing its vanilla-ts template. No goal; it
+// shows where this scaffolder stands beside a widely used one in the same run.
+const createVite = fileURLToPath(new URL('../node_modules/create-vite/index.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'cvp-bench-'));
 const env = { ...process.env, NO_COLOR: '1' };
 delete env.CI;
@@ -52,6 +55,9 @@ const cases = {
   'node -e 0': () => time(['-e', '0']),
   floor: (i) => time([floor, `f${i}`]),
   scaffold: (i) => time([bin, `p${i}`, '--type', 'secrets', '--yes', '--no-build']),
+  // BENCH_BASELINE=<another checkout's bin/create-vault-plugin.cjs> times that build alongside, for before/after.
+  ...(process.env.BENCH_BASELINE ? { baseline: (i) => time([process.env.BENCH_BASELINE, `b${i}`, '--type', 'secrets', '--yes', '--no-build']) } : {}),
+  'create-vite': (i) => time([createVite, `v${i}`, '--template', 'vanilla-ts', '--no-interactive']),
   '--help': () => time([bin, '--help']),
   '--version': () => time([bin, '--version']),
 };
@@ -67,7 +73,7 @@ const median = (xs) => {
 const base = median(samples['node -e 0']);
 const goals = { scaffold: 1.2, '--help': 1.1, '--version': 1.1 };
 let failed = false;
-console.log(`${RUNS} alternating runs each, milliseconds`);
+console.log(`${RUNS} alternating runs each, milliseconds, node ${process.version}`);
 console.log(`${'case'.padEnd(12)} ${'min'.padStart(7)} ${'median'.padStart(7)} ${'max'.padStart(7)}  ratio  goal`);
 for (const [name, xs] of Object.entries(samples)) {
   const ratio = median(xs) / base;

@@ -3,32 +3,61 @@
 // precompiled into one chunk per plugin type (src/precompiled.ts is replaced by their loader) so a run compiles
 // nothing and parses only the templates of the type it renders. Files copied as they are
 // (go.sum, .gitignore) stay files under templates/, read when rendered; the .hbs sources are not packed.
+// The plugin types, and with them the template chunks, come from src/catalog.ts: nothing here lists them.
+//
+// For the tests only (this script is not in the package): `--catalog <module>` adds the records that module exports
+// by default to the catalog, and `--out <dir>` bundles into <dir>/dist with templates from <dir>/templates, so a test
+// can build a package with a throw-away type without touching this checkout.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build, transform } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { values: args } = parseArgs({ options: { catalog: { type: 'string' }, out: { type: 'string' } } });
+const out = args.out ? resolve(args.out) : root;
+const templatesDir = join(out, 'templates');
+const dist = join(out, 'dist');
 const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20.19', logLevel: 'warning' };
 
-// The template walk and policy parsing are render.ts's own, loaded from source through a throwaway bundle.
+/** With --catalog, src/catalog.ts gains the extra module's records as it loads, in every bundle made here. */
+const extraCatalog = {
+  name: 'extra-catalog',
+  setup(b) {
+    if (!args.catalog) return;
+    const extra = resolve(args.catalog);
+    b.onLoad({ filter: /[\\/]src[\\/]catalog\.ts$/ }, (a) => ({
+      contents: `${readFileSync(a.path, 'utf8')}\nimport __extraTypes from ${JSON.stringify(extra)};\n(CATALOG as unknown as PluginType[]).push(...__extraTypes);\n`,
+      loader: 'ts',
+    }));
+  },
+};
+
+// The catalog, the template walk and policy parsing are the source's own, loaded through a throwaway bundle.
 mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
 const scratch = mkdtempSync(join(root, 'node_modules/.cache/cvp-bundle-'));
 let precompiledModule;
 let chunks;
 try {
-  await build({ ...common, entryPoints: [join(root, 'src/render.ts')], outfile: join(scratch, 'render.mjs'), external: ['handlebars'] });
-  const { templateFiles, parseTemplate, TEMPLATES_DIR, readVersions } = await import(pathToFileURL(join(scratch, 'render.mjs')).href);
+  await build({
+    ...common,
+    stdin: { contents: "export * from './src/render.ts'; export { CATALOG } from './src/catalog.ts';", resolveDir: root, loader: 'ts' },
+    outfile: join(scratch, 'render.mjs'),
+    external: ['handlebars'],
+    plugins: [extraCatalog],
+  });
+  const { templateFiles, parseTemplate, readVersions, CATALOG } = await import(pathToFileURL(join(scratch, 'render.mjs')).href);
   const { default: Handlebars } = await import('handlebars');
   const byType = {};
-  for (const type of ['auth', 'secrets', 'database']) {
-    byType[type] = templateFiles(TEMPLATES_DIR, type).map(({ path, file }) => {
+  for (const { name: type } of CATALOG) {
+    byType[type] = templateFiles(templatesDir, type).map(({ path, file }) => {
       const { policy, body } = parseTemplate(readFileSync(file, 'utf8'));
       const executable = (statSync(file).mode & 0o111) !== 0;
       const head = `{path:${JSON.stringify(path)},executable:${executable},policy:${JSON.stringify(policy)}`;
       return path.endsWith('.hbs')
         ? `${head},spec:${Handlebars.precompile(body, { noEscape: true, strict: true })}}`
-        : `${head},file:${JSON.stringify(relative(TEMPLATES_DIR, file).split('\\').join('/'))}}`;
+        : `${head},file:${JSON.stringify(relative(templatesDir, file).split('\\').join('/'))}}`;
     });
   }
   chunks = Object.fromEntries(Object.entries(byType).map(([t, list]) => [t, `module.exports = [${list.join(',')}];`]));
@@ -39,13 +68,13 @@ try {
     `    default: return undefined;`,
     `  }`,
     `}`,
-    `export const PRECOMPILED_VERSIONS = ${JSON.stringify(readVersions(TEMPLATES_DIR))};`,
+    `export const PRECOMPILED_VERSIONS = ${JSON.stringify(readVersions(templatesDir))};`,
   ].join('\n');
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+rmSync(dist, { recursive: true, force: true });
 // CommonJS loads faster than ES modules at start-up. Prompts and child-process code are separate files that a run
 // loads only when it needs them (interactive, building, doctor); everything else is one file.
 const LAZY = { './prompts.js': './prompts.cjs', './doctor-command.js': './doctor.cjs', execa: './execa.cjs' };
@@ -74,14 +103,15 @@ const results = await Promise.all([
   build({
     ...cjs,
     entryPoints: ['src/cli.ts'],
-    outfile: 'dist/cli.cjs',
+    outfile: join(dist, 'cli.cjs'),
     plugins: [
+      extraCatalog,
       lazyExternals,
       {
         name: 'precompiled-templates',
         setup(b) {
           b.onLoad({ filter: /[\\/]src[\\/]precompiled\.ts$/ }, () => ({ contents: precompiledModule, loader: 'js' }));
-          b.onResolve({ filter: /^\.\/templates-[a-z]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+          b.onResolve({ filter: /^\.\/templates-[a-z0-9-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
           // With every template precompiled, the bundle needs only Handlebars' runtime, not its compiler.
           b.onResolve({ filter: /^handlebars$/ }, () => ({ path: join(root, 'node_modules/handlebars/dist/cjs/handlebars.runtime.js') }));
           // commander loads child_process (and with it net, stream, dns…) for executable subcommands, which this CLI
@@ -102,13 +132,13 @@ const results = await Promise.all([
       },
     ],
   }),
-  build({ ...cjs, entryPoints: ['src/prompts.ts'], outfile: 'dist/prompts.cjs' }),
-  build({ ...cjs, entryPoints: ['src/doctor-command.ts'], outfile: 'dist/doctor.cjs' }),
-  build({ ...cjs, entryPoints: ['node_modules/execa/index.js'], outfile: 'dist/execa.cjs' }),
+  build({ ...cjs, entryPoints: ['src/prompts.ts'], outfile: join(dist, 'prompts.cjs'), plugins: [extraCatalog] }),
+  build({ ...cjs, entryPoints: ['src/doctor-command.ts'], outfile: join(dist, 'doctor.cjs'), plugins: [extraCatalog] }),
+  build({ ...cjs, entryPoints: ['node_modules/execa/index.js'], outfile: join(dist, 'execa.cjs') }),
 ]);
 for (const [type, code] of Object.entries(chunks)) {
   const { code: minified } = await transform(code, { format: 'cjs', minify: true, target: 'node20.19' });
-  writeFileSync(join(root, `dist/templates-${type}.cjs`), minified);
+  writeFileSync(join(dist, `templates-${type}.cjs`), minified);
 }
 const metafile = { inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)) };
 
@@ -124,8 +154,8 @@ const notices = [...packages].sort().map((name) => {
   const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
   return `${name}@${version} (${license})\n\n${file ? readFileSync(join(dir, file), 'utf8').trim() : ''}\n`;
 });
-writeFileSync(join(root, 'dist/THIRD_PARTY_LICENSES.txt'), `create-vault-plugin bundles these packages:\n\n${notices.join('\n---\n\n')}`);
+writeFileSync(join(dist, 'THIRD_PARTY_LICENSES.txt'), `create-vault-plugin bundles these packages:\n\n${notices.join('\n---\n\n')}`);
 
 // `--help` and `--version` are answered by bin/ without loading the bundle: the help text is rendered here, once.
-const { helpText } = await import(pathToFileURL(join(root, 'dist/cli.cjs')).href);
-writeFileSync(join(root, 'dist/help.txt'), helpText());
+const { helpText } = await import(pathToFileURL(join(dist, 'cli.cjs')).href);
+writeFileSync(join(dist, 'help.txt'), helpText());

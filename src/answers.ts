@@ -2,7 +2,7 @@
 // interactive) or defaults (when not). Every source is checked by the same validators from the schema.
 import { CliError, EXIT, usageError } from './errors.js';
 import { readInputFile } from './input.js';
-import { FIELDS, applies, checkValue, type AnswerKey, type Answers, type Field } from './schema.js';
+import { FIELDS, applies, checkValue, type AnswerKey, type Answers, type Field, type KnownAnswers } from './schema.js';
 
 export type RawAnswers = Partial<Record<AnswerKey, unknown>>;
 
@@ -56,49 +56,85 @@ function invalid(field: Field, source: string, value: unknown, problem: string):
   return new CliError(`${source} ${shown} is invalid: ${field.key} ${problem}`, EXIT.usage, 'invalid', field.key);
 }
 
+/** What to do about one field, decided from its sources alone; `resolveAnswers` acts on it. */
+export type Decision =
+  | { action: 'set'; value: string | null }
+  | { action: 'ask'; fallback: string | undefined }
+  | { action: 'missing' }
+  /** Not decidable yet (a per-type field before the type is known, or a default waiting on a missing answer). */
+  | { action: 'wait' }
+  | { action: 'fail'; error: CliError };
+
+export interface Sources {
+  flags: RawAnswers;
+  file?: RawAnswers;
+  directory?: string;
+  yes: boolean;
+  interactive: boolean;
+}
+
 /**
- * Resolves every field. Non-interactive runs never wait for input: answers still missing are reported together, each
- * with the flag that supplies it, in one usage error.
+ * Decides one field from its sources, in order of precedence (flag, answers file, then a prompt or the default), given
+ * the answers decided so far and the keys already reported missing. Pure: reads nothing, asks nothing.
+ */
+export function decide(field: Field, sources: Sources, answers: KnownAnswers, missing: readonly string[]): Decision {
+  const fromFlag = sources.flags[field.key as AnswerKey];
+  const fromFile = sources.file?.[field.key as AnswerKey];
+  const given = fromFlag ?? fromFile;
+  const source = fromFlag !== undefined ? flagName(field) : 'answers file value';
+  const ctx = { answers, directory: sources.directory };
+  // Until the type is known, whether a type-specific field applies cannot be told; the type is reported missing.
+  if (answers.type === undefined && field.perType) return { action: 'wait' };
+  if (!applies(field, answers)) {
+    if (given !== undefined && given !== null) {
+      return { action: 'fail', error: usageError(`${source} does not apply to ${answers.type} plugins: ${field.notApplicable ?? 'not used'}`, field.key) };
+    }
+    return { action: 'set', value: null };
+  }
+  if (given !== undefined) {
+    const problem = checkValue(field, given, ctx);
+    return problem ? { action: 'fail', error: invalid(field, source, given, problem) } : { action: 'set', value: given as string };
+  }
+  const fallback = field.default?.(ctx);
+  if (sources.interactive && !(sources.yes && fallback !== undefined)) return { action: 'ask', fallback };
+  if (fallback !== undefined) {
+    const problem = checkValue(field, fallback, ctx);
+    if (problem) return { action: 'fail', error: invalid(field, `default for ${flagName(field)}`, fallback, `${problem}; pass ${flagName(field)}`) };
+    return { action: 'set', value: fallback };
+  }
+  // A default that depends on an earlier missing answer is not missing itself.
+  if (field.dependsOn?.some((key) => missing.includes(key))) return { action: 'wait' };
+  return { action: 'missing' };
+}
+
+/**
+ * Resolves every field: decides each, then acts (records, asks or collects what is missing). Non-interactive runs
+ * never wait for input: answers still missing are reported together, each with the flag that supplies it, in one
+ * usage error.
  */
 export async function resolveAnswers(options: ResolveOptions): Promise<Answers> {
-  const answers: Partial<Answers> = {};
+  const answers: KnownAnswers = {};
   const missing: Field[] = [];
+  const sources: Sources = { flags: options.flags, file: options.file, directory: options.directory, yes: options.yes, interactive: options.ask !== undefined };
   for (const field of FIELDS) {
-    const fromFlag = options.flags[field.key];
-    const fromFile = options.file?.[field.key];
-    const given = fromFlag ?? fromFile;
-    const source = fromFlag !== undefined ? flagName(field) : 'answers file value';
-    const ctx = { answers, directory: options.directory };
-    // Until the type is known, whether a type-specific field applies cannot be told; the type is reported missing.
-    if (answers.type === undefined && field.appliesTo) continue;
-    if (!applies(field, answers)) {
-      if (given !== undefined && given !== null) {
-        throw usageError(`${source} does not apply to ${answers.type} plugins: ${field.notApplicable ?? 'not used'}`, field.key);
+    const decision = decide(field, sources, answers, missing.map((m) => m.key));
+    switch (decision.action) {
+      case 'fail':
+        throw decision.error;
+      case 'set':
+        answers[field.key] = decision.value;
+        break;
+      case 'ask': {
+        const ctx = { answers, directory: options.directory };
+        answers[field.key] = await options.ask!(field, decision.fallback, (v) => checkValue(field, v, ctx));
+        break;
       }
-      (answers as Record<string, unknown>)[field.key] = null;
-      continue;
+      case 'missing':
+        missing.push(field);
+        break;
+      case 'wait':
+        break;
     }
-    if (given !== undefined) {
-      const problem = checkValue(field, given, ctx);
-      if (problem) throw invalid(field, source, given, problem);
-      (answers as Record<string, unknown>)[field.key] = given;
-      continue;
-    }
-    const fallback = field.default?.(ctx);
-    if (options.ask && !(options.yes && fallback !== undefined)) {
-      const value = await options.ask(field, fallback, (v) => checkValue(field, v, ctx));
-      (answers as Record<string, unknown>)[field.key] = value;
-      continue;
-    }
-    if (fallback !== undefined) {
-      const problem = checkValue(field, fallback, ctx);
-      if (problem) throw invalid(field, `default for ${flagName(field)}`, fallback, `${problem}; pass ${flagName(field)}`);
-      (answers as Record<string, unknown>)[field.key] = fallback;
-      continue;
-    }
-    // A default that depends on an earlier missing answer is not missing itself.
-    if (field.dependsOn?.some((key) => missing.some((m) => m.key === key))) continue;
-    missing.push(field);
   }
   if (missing.length > 0) {
     const list = missing.map((f) => `  ${flagName(f)}${describeAllowed(f)}  ${f.message}`).join('\n');
@@ -109,5 +145,5 @@ export async function resolveAnswers(options: ResolveOptions): Promise<Answers> 
       missing[0]!.key,
     );
   }
-  return answers as Answers;
+  return answers as unknown as Answers;
 }

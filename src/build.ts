@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
+import { commandWords, typeOf, type PluginType } from './catalog.js';
 import type { Answers } from './schema.js';
 import { checkpoint } from './hooks.js';
 import { conflictError, planWrite } from './write.js';
@@ -23,8 +24,6 @@ export function checkPluginVersion(version: string): string {
   }
   return version.startsWith('v') ? version : `v${version}`;
 }
-
-const PLUGIN_TYPE = { secrets: 'secret', auth: 'auth', database: 'database' } as const;
 
 const PLATFORM = /^([a-z0-9]+)\/([a-z0-9]+)$/;
 const HOST_OS: Record<string, string> = { win32: 'windows', sunos: 'solaris' };
@@ -63,7 +62,7 @@ export interface PluginCommands {
 export interface BuildReport {
   name: string;
   type: Answers['type'];
-  pluginType: (typeof PLUGIN_TYPE)[Answers['type']];
+  pluginType: PluginType['vaultType'];
   version: string;
   binary: string;
   sha256: string;
@@ -75,26 +74,6 @@ export interface BuildReport {
 }
 
 /**
- * The account Vault connects as, created by the database's administrator with the privileges the example role needs
- * (CREATEROLE, or CREATE USER), and the connection using it. The hosts are the local defaults of each database.
- */
-const EXAMPLE_ACCOUNT = {
-  postgres: `psql -h 127.0.0.1 -U postgres -d postgres -c "CREATE ROLE vault WITH LOGIN CREATEROLE PASSWORD 'vault-password'"`,
-  mysql: `mysql -h 127.0.0.1 -u root -e "CREATE USER 'vault'@'%' IDENTIFIED BY 'vault-password'; GRANT CREATE USER ON *.* TO 'vault'@'%'"`,
-} as const;
-
-const EXAMPLE_CONNECTION = {
-  postgres: 'connection_url="postgresql://{{username}}:{{password}}@127.0.0.1:5432/postgres?sslmode=disable" username=vault password=vault-password',
-  mysql: 'connection_url="{{username}}:{{password}}@tcp(127.0.0.1:3306)/" username=vault password=vault-password',
-} as const;
-
-/** A role needs creation statements: the plugin refuses a role without them rather than pick a user's rights. */
-const EXAMPLE_CREATION = {
-  postgres: `creation_statements="CREATE ROLE \\"{{name}}\\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"`,
-  mysql: `creation_statements="CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';"`,
-} as const;
-
-/**
  * The binary's file name: one per version, as the generated Makefile names it, so that building a new version never
  * changes the file an older catalog entry names (Vault checks the sha256 each time it starts the plugin).
  */
@@ -102,45 +81,11 @@ export function binaryName(name: string, version: string): string {
   return `${name}-${version}`;
 }
 
+/** The printed register, enable and example commands: the catalog's command words, quoted for a POSIX shell. */
 export function pluginCommands(answers: Answers, sha256: string, version: string): PluginCommands {
   const { name } = answers;
-  const register = shellJoin(['vault', 'plugin', 'register', `-sha256=${sha256}`, `-command=${binaryName(name, version)}`, `-version=${version}`, PLUGIN_TYPE[answers.type], name]);
-  switch (answers.type) {
-    case 'secrets':
-      return {
-        setup: [],
-        register,
-        enable: [shellJoin(['vault', 'secrets', 'enable', `-path=${name}`, `-plugin-version=${version}`, name])],
-        use: [
-          `vault write ${name}/config url=https://users.example.com username=vault-admin password=admin-password`,
-          `vault write ${name}/roles/app ttl=1h max_ttl=24h`,
-          `vault read ${name}/creds/app`,
-        ],
-      };
-    case 'auth':
-      return {
-        setup: [],
-        register,
-        enable: [shellJoin(['vault', 'auth', 'enable', `-path=${name}`, `-plugin-version=${version}`, name])],
-        use: [
-          `vault write auth/${name}/config url=https://id.example.com`,
-          'secret=$(openssl rand -hex 16)',
-          `vault write auth/${name}/role/app secret="$secret" token_policies=default`,
-          `vault write auth/${name}/login role=app secret="$secret"`,
-        ],
-      };
-    case 'database':
-      return {
-        setup: [EXAMPLE_ACCOUNT[answers.dbDriver ?? 'postgres']],
-        register,
-        enable: ['vault secrets enable database'],
-        use: [
-          `vault write database/config/${name} plugin_name=${name} plugin_version=${version} allowed_roles="*" ${EXAMPLE_CONNECTION[answers.dbDriver ?? 'postgres']}`,
-          `vault write database/roles/${name}-role db_name=${name} ${EXAMPLE_CREATION[answers.dbDriver ?? 'postgres']} default_ttl=1h max_ttl=24h`,
-          `vault read database/creds/${name}-role`,
-        ],
-      };
-  }
+  const words = commandWords(typeOf(answers.type), { name, version, command: binaryName(name, version), sha256, mount: name, connection: name, dbDriver: answers.dbDriver });
+  return { setup: words.setup, register: shellJoin(words.register), enable: words.enable.map(shellJoin), use: words.use };
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -211,7 +156,7 @@ export async function buildPlugin(directory: string, answers: Answers, version: 
   return {
     name: answers.name,
     type: answers.type,
-    pluginType: PLUGIN_TYPE[answers.type],
+    pluginType: typeOf(answers.type).vaultType,
     version,
     binary,
     sha256,

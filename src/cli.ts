@@ -3,15 +3,16 @@ import { existsSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
+import { typeOf } from './catalog.js';
 import { DEFAULT_PLUGIN_VERSION, binDirectory, binaryName, buildPlugin, checkPlatform, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
 import { CliError, EXIT } from './errors.js';
 import { buildManifest, manifestFile, readManifest } from './manifest.js';
 import { PACKAGE_VERSION } from './paths.js';
-import { readVersions, renderProject } from './render.js';
-import { FIELDS, type Answers } from './schema.js';
+import { readVersions, renderProject, type RenderedFile } from './render.js';
+import { FIELDS, type AnswerKey, type Answers } from './schema.js';
 import { isatty } from './tty.js';
 import { createUi, type Ui } from './ui.js';
-import { conflictError, fsError, inspectTarget, planWrite, recoveryNote, settleClaims, stopIfInterrupted, writeProject, type TargetState, type Transaction } from './write.js';
+import { conflictError, fsError, inspectTarget, planWrite, recoveryNote, settleClaims, stopIfInterrupted, writeProject, type Overwrite, type TargetState, type Transaction } from './write.js';
 import { checkpoint } from './hooks.js';
 import { goSumModules, moduleClash } from './go.js';
 import { extraArgumentsHint } from './runner.js';
@@ -117,32 +118,14 @@ function flagsFrom(options: ScaffoldOptions): RawAnswers {
   const flags: RawAnswers = {};
   for (const field of FIELDS) {
     const value = options[field.key];
-    if (value !== undefined) flags[field.key] = value;
+    if (value !== undefined) flags[field.key as AnswerKey] = value;
   }
   return flags;
 }
 
-const TYPE_LABEL = { secrets: 'secrets engine', auth: 'auth method', database: 'database plugin' } as const;
-
 function describe(answers: Answers): string {
-  const detail = answers.type === 'database' ? `${answers.dbDriver} driver` : `${answers.storage} storage`;
-  return `${TYPE_LABEL[answers.type]} "${answers.name}", ${detail}`;
-}
-
-function printBuild(ui: Ui, report: BuildReport, steps: StepSection[], self: string): void {
-  const c = ui.color;
-  ui.info();
-  ui.info(`${c.green('Built')} ${report.binary} ${c.dim(`(${report.version})`)}`);
-  ui.info(`  sha256: ${c.bold(report.sha256)} ${c.dim(`(${report.platform})`)}`);
-  for (const section of steps) {
-    ui.info();
-    ui.info(section.heading);
-    for (const command of section.commands) ui.info(`  ${command}`);
-  }
-  ui.info();
-  ui.info(c.dim('On your own server, plugin_directory must be an absolute path without symlinks and the binary a copy'));
-  ui.info(c.dim('inside it (not a link); set api_addr in its configuration: plugins reach Vault at that address.'));
-  ui.info(c.dim(`If it won't load: ${self} doctor (with VAULT_ADDR and VAULT_TOKEN set).`));
+  const detail = answers.dbDriver ? `${answers.dbDriver} driver` : answers.storage ? `${answers.storage} storage` : undefined;
+  return `${typeOf(answers.type).label} "${answers.name}"${detail ? `, ${detail}` : ''}`;
 }
 
 /** Refuses a target holding anything but `.git` unless --force was given. */
@@ -157,9 +140,38 @@ function refuseNonEmpty(state: TargetState, force: boolean | undefined, when: st
   );
 }
 
-async function scaffold(directoryArg: string | undefined, options: ScaffoldOptions, ui: Ui, interrupts: Interrupts): Promise<void> {
-  const interactive = isInteractive(options);
-  const prompts = interactive ? await import('./prompts.js') : undefined;
+/** What the command line asks for, checked: where the project goes and the answers' sources. */
+interface Request {
+  directory: string;
+  flags: RawAnswers;
+  file: RawAnswers | undefined;
+  pluginVersion: string;
+  platform: string | undefined;
+  prompts: typeof import('./prompts.js') | undefined;
+}
+
+/** The project in memory and how it lands in the target: nothing is written yet. */
+interface Plan {
+  answers: Answers;
+  files: RenderedFile[];
+  target: string;
+  /** The target as the user should type it, relative to the working directory. */
+  where: string;
+  overwrites: Overwrite[];
+  willBuild: boolean;
+}
+
+/** What a scaffold did, for `present` and the --json document. */
+interface Outcome {
+  plan: Plan;
+  report: BuildReport | undefined;
+  buildNote: string | undefined;
+  pluginVersion: string;
+}
+
+// Phase 1, where: the target directory, from the argument, the answers or a prompt, and the checked flags.
+async function where(directoryArg: string | undefined, options: ScaffoldOptions): Promise<Request> {
+  const prompts = isInteractive(options) ? await import('./prompts.js') : undefined;
   const file = options.answers ? readAnswersFile(options.answers) : undefined;
   const flags = flagsFrom(options);
   const pluginVersion = checkPluginVersion(options.pluginVersion);
@@ -181,88 +193,155 @@ async function scaffold(directoryArg: string | undefined, options: ScaffoldOptio
       'directory',
     );
   }
-  // A run killed outright in this target is undone before anything else looks at it.
-  const recovered = existsSync(directory) ? settleClaims(inspectTarget(directory).path, { dryRun: options.dryRun }) : undefined;
-  if (recovered) ui.warn(recoveryNote(directory, recovered));
-  // Refuse early, before asking anything, when the target can never be used; it is looked at again after the answers.
-  refuseNonEmpty(inspectTarget(directory), options.force, 'is not empty');
-  const answers = await resolveAnswers({ flags, file, directory, yes: Boolean(options.yes), ask: prompts?.ask });
-  if (flags.type === undefined && file?.type === undefined && guessType(directory) === answers.type) {
-    ui.info(`Plugin type ${answers.type}, from the directory name ${directoryBase(directory)} (--type chooses another)`);
-  }
+  return { directory, flags, file, pluginVersion, platform, prompts };
+}
+
+// Phase 2, recover: a run killed outright in this target is undone before anything else looks at it.
+function recover(request: Request, options: ScaffoldOptions): string[] | undefined {
+  const { directory } = request;
+  return existsSync(directory) ? settleClaims(inspectTarget(directory).path, { dryRun: options.dryRun }) : undefined;
+}
+
+// Phase 3, what: the answers, from flags, the answers file, prompts or defaults, and whether the type was read from
+// the directory's name (vault-plugin-<type>-<name>).
+async function what(request: Request, options: ScaffoldOptions): Promise<{ answers: Answers; typeFromDirectory: boolean }> {
+  const answers = await resolveAnswers({ flags: request.flags, file: request.file, directory: request.directory, yes: Boolean(options.yes), ask: request.prompts?.ask });
   checkpoint('answers');
+  const typeFromDirectory = request.flags.type === undefined && request.file?.type === undefined && guessType(request.directory) === answers.type;
+  return { answers, typeFromDirectory };
+}
+
+// Phase 4, plan: render in memory, then look at the target as it is now. Writes nothing.
+function plan(request: Request, answers: Answers, options: ScaffoldOptions): Plan {
   const versions = readVersions();
-  const rendered = renderProject(answers, { versions, generatorVersion: GENERATOR_VERSION });
+  const rendered = renderProject(answers, { versions });
   const files = [...rendered, manifestFile(buildManifest(answers, rendered, versions, GENERATOR_VERSION))];
   const clash = moduleClash(answers.module, goSumModules(rendered.find((f) => f.path === 'go.sum')?.content ?? ''));
   if (clash) throw new CliError(`--module ${JSON.stringify(answers.module)} is invalid: module ${clash}`, EXIT.usage, 'invalid', 'module');
   checkpoint('rendered');
-
   // The answers may have taken minutes: whatever appeared in the target meanwhile counts.
-  const state = inspectTarget(directory);
+  const state = inspectTarget(request.directory);
   refuseNonEmpty(state, options.force, 'is no longer empty: these appeared while the answers were given');
   const target = state.path;
   const willBuild = options.build && findOnPath('go') !== undefined;
-  const plan = state.kind === 'non-empty' ? planWrite(target, [...files.map((f) => f.path), ...(willBuild ? [binaryPath(answers, pluginVersion)] : [])]) : { overwrites: [], conflicts: [] };
-  if (plan.conflicts.length > 0) throw conflictError(target, plan.conflicts, '--force replaces only regular files; move these away, then run again.');
-  const where = relative(process.cwd(), target) || '.';
-  const overwrites = plan.overwrites.map((o) => o.path);
-  if (overwrites.length > 0) ui.warn(`--force: overwriting ${overwrites.length} existing file(s) in ${where}: ${overwrites.join(', ')}`);
+  const paths = [...files.map((f) => f.path), ...(willBuild ? [binaryPath(answers, request.pluginVersion)] : [])];
+  const placed = state.kind === 'non-empty' ? planWrite(target, paths) : { overwrites: [], conflicts: [] };
+  if (placed.conflicts.length > 0) throw conflictError(target, placed.conflicts, '--force replaces only regular files; move these away, then run again.');
+  return { answers, files, target, where: relative(process.cwd(), target) || '.', overwrites: placed.overwrites, willBuild };
+}
 
-  if (options.dryRun) {
-    ui.info(`Would create ${describe(answers)} in ${where}:`);
-    for (const f of files) ui.info(`  ${overwrites.includes(f.path) ? 'overwrite' : 'create   '} ${f.path}`);
-    ui.result({ dryRun: true, directory: target, answers, files: files.map((f) => f.path), overwrites });
-    return;
-  }
-
+// Phase 5, write: the whole project in one transaction, undone by a signal that arrives before it is committed.
+async function write(plan: Plan, options: ScaffoldOptions, interrupts: Interrupts): Promise<string[] | undefined> {
   interrupts.busy = true;
-  const transaction = writeProject(target, files, { overwrites: plan.overwrites, requireEmpty: !options.force });
+  const transaction = writeProject(plan.target, plan.files, { overwrites: plan.overwrites, requireEmpty: !options.force });
   checkpoint('moved');
   await interrupts.check(transaction);
   transaction.commit();
-  interrupts.outcome = `interrupted after the project was written; it is complete in ${target}`;
+  interrupts.outcome = `interrupted after the project was written; it is complete in ${plan.target}`;
   interrupts.busy = false;
-  if (transaction.recovered) ui.warn(recoveryNote(where, transaction.recovered));
-  ui.info(`${ui.color.green('Created')} ${describe(answers)} in ${where} (${files.length} files)`);
-  for (const f of files) ui.detail(`  ${f.path}`);
+  return transaction.recovered;
+}
 
-  const self = selfCommand();
-  const buildCommand = `${self} build`;
-  let report: BuildReport | undefined;
-  let buildNote: string | undefined;
-  if (willBuild) {
-    const progress = progressFor(ui, options);
-    report = await firstBuild(target, answers, pluginVersion, platform, plan.overwrites.some((o) => o.path === binaryPath(answers, pluginVersion)), ui, interrupts, `${cdCommand(where)} && ${buildCommand}`, progress);
-    printBuild(ui, report, scaffoldSteps(report, where, self), self);
-  } else if (options.build) {
-    buildNote = 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.';
-    ui.warn(buildNote);
+// Phase 6, build: the first build when Go is there, or a note saying how to build later.
+async function buildFirst(plan: Plan, request: Request, options: ScaffoldOptions, ui: Ui, interrupts: Interrupts): Promise<Pick<Outcome, 'report' | 'buildNote'>> {
+  if (plan.willBuild) {
+    const binaryExisted = plan.overwrites.some((o) => o.path === binaryPath(plan.answers, request.pluginVersion));
+    const report = await firstBuild(plan.target, plan.answers, request.pluginVersion, request.platform, binaryExisted, ui, interrupts, `${cdCommand(plan.where)} && ${selfCommand()} build`, progressFor(ui, options));
+    return { report, buildNote: undefined };
   }
+  if (options.build) {
+    return { report: undefined, buildNote: 'Go is not on PATH, so the plugin was not built. Install Go, then run `make build sha256` in the project (or `create-vault-plugin build`) to get its sha256 and the register commands.' };
+  }
+  return { report: undefined, buildNote: undefined };
+}
 
-  if (!report) {
+async function scaffold(directoryArg: string | undefined, options: ScaffoldOptions, ui: Ui, interrupts: Interrupts): Promise<void> {
+  const show = present(ui);
+  const request = await where(directoryArg, options);
+  show.recovered(request.directory, recover(request, options));
+  // Refuse early, before asking anything, when the target can never be used; the plan looks at it again.
+  refuseNonEmpty(inspectTarget(request.directory), options.force, 'is not empty');
+  const { answers, typeFromDirectory } = await what(request, options);
+  if (typeFromDirectory) show.typeFromDirectory(answers, request.directory);
+  const planned = plan(request, answers, options);
+  show.plan(planned);
+  if (options.dryRun) return show.dryRun(planned);
+  show.recovered(planned.where, await write(planned, options, interrupts));
+  show.created(planned);
+  const built = await buildFirst(planned, request, options, ui, interrupts);
+  show.done({ plan: planned, pluginVersion: request.pluginVersion, ...built });
+}
+
+/** Every line a scaffold prints, and its --json document: the phases return data, this says it. */
+function present(ui: Ui) {
+  const c = ui.color;
+  return {
+    recovered(where: string, recovered: string[] | undefined): void {
+      if (recovered) ui.warn(recoveryNote(where, recovered));
+    },
+    typeFromDirectory(answers: Answers, directory: string): void {
+      ui.info(`Plugin type ${answers.type}, from the directory name ${directoryBase(directory)} (--type chooses another)`);
+    },
+    plan(plan: Plan): void {
+      const overwrites = plan.overwrites.map((o) => o.path);
+      if (overwrites.length > 0) ui.warn(`--force: overwriting ${overwrites.length} existing file(s) in ${plan.where}: ${overwrites.join(', ')}`);
+    },
+    dryRun(plan: Plan): void {
+      const overwrites = plan.overwrites.map((o) => o.path);
+      ui.info(`Would create ${describe(plan.answers)} in ${plan.where}:`);
+      for (const f of plan.files) ui.info(`  ${overwrites.includes(f.path) ? 'overwrite' : 'create   '} ${f.path}`);
+      ui.result({ dryRun: true, directory: plan.target, answers: plan.answers, files: plan.files.map((f) => f.path), overwrites });
+    },
+    created(plan: Plan): void {
+      ui.info(`${c.green('Created')} ${describe(plan.answers)} in ${plan.where} (${plan.files.length} files)`);
+      for (const f of plan.files) ui.detail(`  ${f.path}`);
+    },
+    done({ plan, report, buildNote, pluginVersion }: Outcome): void {
+      const self = selfCommand();
+      if (report) printBuild(ui, report, scaffoldSteps(report, plan.where, self), self);
+      if (buildNote) ui.warn(buildNote);
+      if (!report) {
+        ui.info();
+        ui.info('Next steps:');
+        if (plan.where !== '.') ui.info(`  ${cdCommand(plan.where)}`);
+        ui.info('  make test          # go test ./...');
+        ui.info(`  ${self} build   # build the plugin, print its sha256 and the commands that register and use it`);
+      }
+      const { answers } = plan;
+      ui.result({
+        directory: plan.target,
+        name: answers.name,
+        type: answers.type,
+        pluginType: report?.pluginType ?? typeOf(answers.type).vaultType,
+        version: pluginVersion,
+        answers,
+        files: plan.files.map((f) => f.path),
+        binary: report?.binary ?? null,
+        sha256: report?.sha256 ?? null,
+        platform: report?.platform ?? null,
+        pluginDirectory: report?.pluginDirectory ?? null,
+        devServer: report?.devServer ?? null,
+        commands: report?.commands ?? null,
+        ...(buildNote ? { note: buildNote } : {}),
+      });
+    },
+  };
+}
+
+function printBuild(ui: Ui, report: BuildReport, steps: StepSection[], self: string): void {
+  const c = ui.color;
+  ui.info();
+  ui.info(`${c.green('Built')} ${report.binary} ${c.dim(`(${report.version})`)}`);
+  ui.info(`  sha256: ${c.bold(report.sha256)} ${c.dim(`(${report.platform})`)}`);
+  for (const section of steps) {
     ui.info();
-    ui.info('Next steps:');
-    if (where !== '.') ui.info(`  ${cdCommand(where)}`);
-    ui.info('  make test          # go test ./...');
-    ui.info(`  ${buildCommand}   # build the plugin, print its sha256 and the commands that register and use it`);
+    ui.info(section.heading);
+    for (const command of section.commands) ui.info(`  ${command}`);
   }
-  ui.result({
-    directory: target,
-    name: answers.name,
-    type: answers.type,
-    pluginType: report?.pluginType ?? ({ secrets: 'secret', auth: 'auth', database: 'database' } as const)[answers.type],
-    version: pluginVersion,
-    answers,
-    files: files.map((f) => f.path),
-    binary: report?.binary ?? null,
-    sha256: report?.sha256 ?? null,
-    platform: report?.platform ?? null,
-    pluginDirectory: report?.pluginDirectory ?? null,
-    devServer: report?.devServer ?? null,
-    commands: report?.commands ?? null,
-    ...(buildNote ? { note: buildNote } : {}),
-  });
+  ui.info();
+  ui.info(c.dim('On your own server, plugin_directory must be an absolute path without symlinks and the binary a copy'));
+  ui.info(c.dim('inside it (not a link); set api_addr in its configuration: plugins reach Vault at that address.'));
+  ui.info(c.dim(`If it won't load: ${self} doctor (with VAULT_ADDR and VAULT_TOKEN set).`));
 }
 
 /** Spinner or plain lines for the Go build, on the stream human text goes to; nothing under --json or --quiet. */

@@ -8,6 +8,7 @@ import { inspectBinaryBytes, type BinaryInfo } from './binary.js';
 import { CliError, EXIT } from './errors.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
 import { DEFAULT_PLUGIN_VERSION, binaryName } from './build.js';
+import { typeOf } from './catalog.js';
 import { shellJoin, shellQuote } from './shell.js';
 
 export type CheckStatus = 'ok' | 'problem' | 'unknown';
@@ -44,7 +45,6 @@ export interface DoctorOptions {
   cwd?: string;
 }
 
-const CATALOG_TYPE = { secrets: 'secret', auth: 'auth', database: 'database' } as const;
 const KERNEL_ARCH: Record<string, string> = { x86_64: 'amd64', amd64: 'amd64', aarch64: 'arm64', arm64: 'arm64', i386: '386', i686: '386', armv7l: 'arm', s390x: 's390x', ppc64le: 'ppc64le', riscv64: 'riscv64' };
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9]+$/;
 
@@ -78,7 +78,7 @@ function locate(dirArg: string | undefined, options: DoctorOptions): Target {
     // Each version is built into its own file, as the generated Makefile does.
     binary: options.binary ? resolve(cwd, options.binary) : join(dir, 'bin', binaryName(answers.name, options.version ?? DEFAULT_PLUGIN_VERSION)),
     name: answers.name,
-    pluginType: CATALOG_TYPE[answers.type],
+    pluginType: typeOf(answers.type).vaultType,
     module: answers.module,
     project: dir,
   };

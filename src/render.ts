@@ -2,7 +2,8 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import Handlebars from 'handlebars';
-import { binaryName, DEFAULT_PLUGIN_VERSION } from './build.js';
+import { binaryName, DEFAULT_PLUGIN_VERSION, pluginCommands } from './build.js';
+import { CATALOG, DB_DRIVERS, makeRecipes, typeOf } from './catalog.js';
 import { goCamel, goComment, goPackageName, goPascal, goString } from './go.js';
 import { loadPrecompiled, PRECOMPILED_VERSIONS } from './precompiled.js';
 import type { Answers } from './schema.js';
@@ -32,32 +33,42 @@ export interface RenderedFile {
   policy: FilePolicy;
 }
 
-const PLUGIN_TYPE = { secrets: 'secret', auth: 'auth', database: 'database' } as const;
-const PACKAGE_SUFFIX = { secrets: 'secrets', auth: 'auth', database: 'db' } as const;
-
-export type TemplateContext = ReturnType<typeof buildContext>;
-
-export function buildContext(answers: Answers, versions: Versions, generatorVersion: string, year: number) {
+/**
+ * Everything a template reads, computed once from the answers and the catalog: templates print values
+ * (`{{kind.label}}`, `{{db.typeName}}`, `{{make.enable}}`) rather than decide between types.
+ */
+function buildContext(answers: Answers, versions: Versions, year: number) {
+  const kind = typeOf(answers.type);
+  const commands = pluginCommands(answers, '<sha256>', DEFAULT_PLUGIN_VERSION);
   return {
     ...answers,
-    pluginType: PLUGIN_TYPE[answers.type],
-    pkg: goPackageName(answers.name, PACKAGE_SUFFIX[answers.type]),
+    kind,
+    pluginType: kind.vaultType,
+    pkg: goPackageName(answers.name, kind.packageSuffix),
     // The file the Makefile builds for the default version; each version has its own.
     binary: binaryName(answers.name, DEFAULT_PLUGIN_VERSION),
     persistent: answers.storage === 'persistent',
     transient: answers.storage === 'transient',
     postgres: answers.dbDriver === 'postgres',
     mysql: answers.dbDriver === 'mysql',
-    secrets: answers.type === 'secrets',
-    auth: answers.type === 'auth',
-    database: answers.type === 'database',
+    // One flag per catalog type, for the few lines a shared template words differently per type.
+    ...Object.fromEntries(CATALOG.map((t) => [t.name, t.name === answers.type])),
+    db: answers.dbDriver ? DB_DRIVERS[answers.dbDriver] : undefined,
+    make: makeRecipes(kind),
+    commands,
     sdkVersion: versions.sdk,
     apiVersion: versions.api,
     goVersion: versions.go,
-    generatorVersion,
     defaultVersion: DEFAULT_PLUGIN_VERSION,
     year,
   };
+}
+
+/** This year, or SOURCE_DATE_EPOCH's (the reproducible-builds convention) when it is set to a number of seconds. */
+export function copyrightYear(env: NodeJS.ProcessEnv = process.env): number {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  const date = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+  return date.getUTCFullYear();
 }
 
 let handlebars: typeof Handlebars | undefined;
@@ -113,10 +124,10 @@ export function parseTemplate(text: string): { policy: FilePolicy; body: string 
   return { policy: mark?.[1] === 'managed' ? 'managed' : 'user', body: mark ? text.slice(mark[0].length) : text };
 }
 
-/** Every template of one type with the shared ones it does not replace, in path order, as files on disk. */
-export function templateFiles(templatesDir: string, type: Answers['type']): Array<{ path: string; file: string }> {
+/** Every template of one type's layers (a later layer's file replacing an earlier one's), in path order, on disk. */
+export function templateFiles(templatesDir: string, type: string): Array<{ path: string; file: string }> {
   const byPath = new Map<string, { path: string; file: string }>();
-  for (const layer of ['shared', type]) {
+  for (const layer of typeOf(type).layers) {
     const root = join(templatesDir, layer);
     for (const file of walk(root)) {
       const path = relative(root, file).split(sep).join('/');
@@ -126,9 +137,12 @@ export function templateFiles(templatesDir: string, type: Answers['type']): Arra
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
+/** The folder of a layer that holds partials rather than files to write. */
+const PARTIALS = 'partials/';
+
 const sourceCache = new Map<string, TemplateSource[]>();
 
-function loadTemplates(templatesDir: string, type: Answers['type']): TemplateSource[] {
+function loadTemplates(templatesDir: string, type: string): TemplateSource[] {
   const key = `${templatesDir}\0${type}`;
   const cached = sourceCache.get(key);
   if (cached) return cached;
@@ -160,17 +174,27 @@ function loadTemplates(templatesDir: string, type: Answers['type']): TemplateSou
  */
 export function renderProject(
   answers: Answers,
-  options: { versions?: Versions; generatorVersion: string; templatesDir?: string; year?: number },
+  options: { versions?: Versions; templatesDir?: string; year?: number } = {},
 ): RenderedFile[] {
   const templatesDir = options.templatesDir ?? TEMPLATES_DIR;
-  const context = buildContext(answers, options.versions ?? readVersions(templatesDir), options.generatorVersion, options.year ?? new Date().getFullYear());
+  const context = buildContext(answers, options.versions ?? readVersions(templatesDir), options.year ?? copyrightYear());
   const hb = engine();
+  const sources = loadTemplates(templatesDir, answers.type);
+  // What two types' files have in common is written once, as a partial of a shared layer: partials/<name>.hbs is
+  // {{> name}} in any template of a type whose layers hold it, and no file of its own.
+  const partials: Record<string, HandlebarsTemplateDelegate> = {};
+  for (const source of sources) {
+    if (!source.path.startsWith(PARTIALS)) continue;
+    source.template ??= hb.compile(source.body, { noEscape: true, strict: true });
+    partials[source.path.slice(PARTIALS.length).replace(/\.hbs$/, '')] = source.template;
+  }
   const files: RenderedFile[] = [];
-  for (const source of loadTemplates(templatesDir, answers.type)) {
+  for (const source of sources) {
+    if (source.path.startsWith(PARTIALS)) continue;
     let content = source.body;
     if (source.path.endsWith('.hbs')) {
       source.template ??= hb.compile(source.body, { noEscape: true, strict: true });
-      content = source.template(context);
+      content = source.template(context, { partials });
       if (content.trim() === '') continue;
     }
     files.push({ path: outputPath(source.path, context), content, executable: source.executable, policy: source.policy });

@@ -2,24 +2,12 @@
 // and the manifest are all derived from FIELDS; nothing else lists the options.
 import { directoryBase, guessType, suggestName } from './target.js';
 
-export const PLUGIN_TYPES = ['auth', 'secrets', 'database'] as const;
+import { CATALOG, DB_DRIVERS, pluginType, type PluginKind, type TypeAnswer } from './catalog.js';
+
+export type { PluginKind } from './catalog.js';
+
 export const STORAGES = ['persistent', 'transient'] as const;
-export const DB_DRIVERS = ['postgres', 'mysql'] as const;
 export const LICENSES = ['MPL-2.0', 'Apache-2.0', 'MIT'] as const;
-
-export type PluginKind = (typeof PLUGIN_TYPES)[number];
-
-export interface Answers {
-  type: PluginKind;
-  name: string;
-  module: string;
-  description: string;
-  storage: (typeof STORAGES)[number] | null;
-  dbDriver: (typeof DB_DRIVERS)[number] | null;
-  license: (typeof LICENSES)[number];
-}
-
-export type AnswerKey = keyof Answers;
 
 export interface Choice {
   value: string;
@@ -27,14 +15,17 @@ export interface Choice {
   hint: string;
 }
 
+/** The answers known so far, as plain values: what defaults, validators and `applies` look at. */
+export type KnownAnswers = Partial<Record<string, string | null>>;
+
 /** What a default or a validator may look at: the answers known so far and where the project goes. */
 export interface FieldContext {
-  answers: Partial<Answers>;
+  answers: KnownAnswers;
   directory?: string;
 }
 
 export interface Field {
-  key: AnswerKey;
+  key: string;
   /** Long flag without the dashes. */
   flag: string;
   /** Placeholder for the flag's value in `--help`. */
@@ -42,12 +33,12 @@ export interface Field {
   /** Question asked interactively, also the flag's description. */
   message: string;
   choices?: readonly Choice[];
-  /** False when the answer does not apply to the plugin type chosen; it is then recorded as null. */
-  appliesTo?: (answers: Partial<Answers>) => boolean;
+  /** Asked only for the plugin types whose catalog record lists this key; recorded as null for the others. */
+  perType?: boolean;
   /** Why the field does not apply, for `--help`. */
   notApplicable?: string;
   /** Answers the default is computed from: while one of them is missing, this field is not reported missing. */
-  dependsOn?: readonly AnswerKey[];
+  dependsOn?: readonly string[];
   /** The value `--yes` accepts; undefined means the answer is required. */
   default?: (ctx: FieldContext) => string | undefined;
   /** An error message naming the rule and the value, or undefined when valid. Runs after choice checks. */
@@ -57,31 +48,23 @@ export interface Field {
 const NAME_RULE = 'lowercase letters, digits and single dashes, starting with a letter and not ending with a dash, at most 64 characters';
 const NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 
-// Mount paths Vault keeps for itself (vault/mount.go's protected mounts, and the token auth method every server has):
-// the printed `secrets enable -path=<name>` / `auth enable -path=<name>` would fail there.
-const RESERVED_MOUNTS: Partial<Record<PluginKind, readonly string[]>> = {
-  secrets: ['sys', 'auth', 'audit', 'cubbyhole', 'identity'],
-  auth: ['token'],
-};
-
 export function validateName(value: string, ctx?: FieldContext): string | undefined {
   const suggestion = suggestName(value);
   const tryInstead = suggestion && suggestion !== value ? `; try "${suggestion}"` : '';
   if (value.length > 64) return `is ${value.length} characters long; a plugin name has at most 64${tryInstead}`;
   if (!NAME_PATTERN.test(value)) return `must be ${NAME_RULE}${tryInstead}`;
-  const type = ctx?.answers.type;
-  if (type && RESERVED_MOUNTS[type]?.includes(value)) {
-    return `is a mount path Vault reserves for itself (${RESERVED_MOUNTS[type]!.join(', ')}), so enabling the ${TYPE_LABEL[type]} at "${value}" would fail; choose another name`;
+  // The printed `secrets enable -path=<name>` / `auth enable -path=<name>` would fail at a mount Vault keeps.
+  const type = pluginType(ctx?.answers.type);
+  if (type?.reservedMounts.includes(value)) {
+    return `is a mount path Vault reserves for itself (${type.reservedMounts.join(', ')}), so enabling the ${type.label} at "${value}" would fail; choose another name`;
   }
   return undefined;
 }
 
-const TYPE_PREFIXES = ['vault-plugin-secrets-', 'vault-plugin-auth-', 'vault-plugin-database-', 'vault-plugin-'];
-
 /** `vault-plugin-secrets-foo` → `foo`: the directory's base name without the conventional repository prefix. */
 export function nameFromDirectory(directory: string): string {
   const base = directoryBase(directory);
-  const prefix = TYPE_PREFIXES.find((p) => base.startsWith(p) && base.length > p.length);
+  const prefix = [...CATALOG.map((t) => `vault-plugin-${t.name}-`), 'vault-plugin-'].find((p) => base.startsWith(p) && base.length > p.length);
   return prefix ? base.slice(prefix.length) : base;
 }
 
@@ -111,13 +94,7 @@ export function validateModulePath(value: string): string | undefined {
   return undefined;
 }
 
-const TYPE_LABEL: Record<PluginKind, string> = {
-  auth: 'auth method',
-  secrets: 'secrets engine',
-  database: 'database plugin',
-};
-
-export const FIELDS: readonly Field[] = [
+const FIELD_DEFS = [
   {
     key: 'type',
     flag: 'type',
@@ -125,11 +102,7 @@ export const FIELDS: readonly Field[] = [
     message: 'Plugin type',
     // vault-plugin-auth-okta is an auth method; otherwise the type is required.
     default: ({ directory }) => guessType(directory),
-    choices: [
-      { value: 'secrets', hint: 'secrets engine: issues credentials or stores secrets under a mount path' },
-      { value: 'auth', hint: 'auth method: checks a credential at login and hands out Vault tokens' },
-      { value: 'database', hint: "database plugin: lets Vault's database engine create users in your database" },
-    ],
+    choices: CATALOG.map((t) => ({ value: t.name, hint: t.hint })),
   },
   {
     key: 'name',
@@ -155,7 +128,7 @@ export const FIELDS: readonly Field[] = [
     flag: 'description',
     valueName: 'text',
     message: 'One-line description',
-    default: ({ answers }) => `A Vault ${answers.type ? TYPE_LABEL[answers.type] : 'plugin'}${answers.name ? ` named ${answers.name}` : ''}.`,
+    default: ({ answers }) => `A Vault ${pluginType(answers.type)?.label ?? 'plugin'}${answers.name ? ` named ${answers.name}` : ''}.`,
     validate: (value) => (value.length > 2000 ? `is ${value.length} characters long; keep it under 2000` : undefined),
   },
   {
@@ -167,7 +140,7 @@ export const FIELDS: readonly Field[] = [
       { value: 'persistent', hint: "Vault's storage: survives restarts, reloads and seals" },
       { value: 'transient', hint: "in memory only: nothing is written to Vault's storage, lost on reload" },
     ],
-    appliesTo: (answers) => answers.type !== 'database',
+    perType: true,
     notApplicable: "not asked for database plugins: Vault's database engine stores their configuration",
     default: () => 'persistent',
   },
@@ -176,11 +149,8 @@ export const FIELDS: readonly Field[] = [
     flag: 'db-driver',
     valueName: 'driver',
     message: 'SQL database the plugin manages',
-    choices: [
-      { value: 'postgres', hint: 'PostgreSQL, through the pgx driver' },
-      { value: 'mysql', hint: 'MySQL or MariaDB, through go-sql-driver/mysql' },
-    ],
-    appliesTo: (answers) => answers.type === 'database',
+    choices: Object.entries(DB_DRIVERS).map(([value, d]) => ({ value: value as keyof typeof DB_DRIVERS, hint: d.hint })),
+    perType: true,
     notApplicable: 'database plugins only',
     default: () => 'postgres',
   },
@@ -196,14 +166,22 @@ export const FIELDS: readonly Field[] = [
     ],
     default: () => 'MPL-2.0',
   },
-];
+] as const satisfies readonly Field[];
 
-export function fieldByKey(key: AnswerKey): Field {
-  return FIELDS.find((f) => f.key === key)!;
-}
+/** Every answer the generator takes, in the order they are resolved and asked. */
+export const FIELDS: readonly Field[] = FIELD_DEFS;
 
-export function applies(field: Field, answers: Partial<Answers>): boolean {
-  return field.appliesTo ? field.appliesTo(answers) : true;
+type FieldDef = (typeof FIELD_DEFS)[number];
+type ValueOf<F> = F extends { choices: ReadonlyArray<{ value: infer V }> } ? V : string;
+
+/** The answers, derived from FIELDS: a choice field holds one of its values, a per-type field null where it does not apply. */
+export type Answers = { -readonly [F in FieldDef as F['key']]: ValueOf<F> | (F extends { perType: true } ? null : never) };
+export type AnswerKey = keyof Answers;
+
+/** Whether a field is asked for the type among `answers` (a per-type field only for the types that list it). */
+export function applies(field: Field, answers: KnownAnswers): boolean {
+  if (!field.perType) return true;
+  return pluginType(answers.type)?.answers.includes(field.key as TypeAnswer) ?? false;
 }
 
 /** Checks one value against its field: an allowed choice, then the field's own rule. */

@@ -2,9 +2,7 @@
 // plugin type read from a `vault-plugin-<type>-<name>` directory name, and a valid plugin name suggested for one that
 // is not (`My_Plugin` → `my-plugin`). Pure functions of strings; nothing here touches the disk.
 import * as nodePath from 'node:path';
-
-const KINDS = ['secrets', 'auth', 'database'] as const;
-type Kind = (typeof KINDS)[number];
+import { CATALOG, type PluginKind } from './catalog.js';
 
 /**
  * The directory's own name, with `.`, `..` and trailing separators resolved against the working directory. `path` is
@@ -15,10 +13,10 @@ export function directoryBase(directory: string, path: Pick<typeof nodePath, 'ba
 }
 
 /** `vault-plugin-auth-okta` → `auth`: the type a conventionally named directory announces, if any. */
-export function guessType(directory: string | undefined, path: Pick<typeof nodePath, 'basename' | 'resolve'> = nodePath): Kind | undefined {
+export function guessType(directory: string | undefined, path: Pick<typeof nodePath, 'basename' | 'resolve'> = nodePath): PluginKind | undefined {
   if (directory === undefined) return undefined;
-  const match = /^vault-plugin-(secrets|auth|database)-./.exec(directoryBase(directory, path).toLowerCase());
-  return match ? (match[1] as Kind) : undefined;
+  const base = directoryBase(directory, path).toLowerCase();
+  return CATALOG.find((t) => base.startsWith(`vault-plugin-${t.name}-`) && base.length > `vault-plugin-${t.name}-`.length)?.name;
 }
 
 /**
@@ -40,6 +38,6 @@ export function suggestName(value: string): string | undefined {
 
 /** The directory a run with no directory argument creates: `vault-plugin-<type>-<name>`, as HashiCorp names them. */
 export function defaultDirectory(type: string | undefined, name: string | undefined): string {
-  const kind = KINDS.find((k) => k === type);
+  const kind = CATALOG.find((t) => t.name === type)?.name;
   return kind ? `vault-plugin-${kind}-${name ?? 'demo'}` : `vault-plugin-${name ?? 'demo'}`;
 }

@@ -13,7 +13,6 @@ if (!colourAllowed()) chalk.level = chalkStderr.level = 0;
 export interface Ui {
   readonly color: ChalkInstance;
   readonly json: boolean;
-  readonly interactiveOutput: boolean;
   /** Regular progress and results; silenced by --quiet. */
   info(text?: string): void;
   /** Extra detail; shown only with --verbose. */
@@ -31,7 +30,6 @@ export function createUi(options: { json: boolean; quiet: boolean; verbose: bool
   return {
     color,
     json: options.json,
-    interactiveOutput: Boolean(human.isTTY),
     info: (text = '') => {
       if (!options.quiet) write(text);
     },

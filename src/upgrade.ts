@@ -20,6 +20,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliError, EXIT } from './errors.js';
+import { SDK_MODULES, typeOf } from './catalog.js';
 import { MANIFEST_FILE, buildManifest, manifestFile, readManifest, sha256Hex, type FileRecord, type Manifest } from './manifest.js';
 import { TEMPLATES_DIR, readVersions, renderProject, type RenderedFile, type Versions } from './render.js';
 import { checkpoint } from './hooks.js';
@@ -446,7 +447,7 @@ async function resolveSdk(requested: string | undefined, versions: Versions, dir
     if (result.exitCode !== 0) throw new CliError(`cannot ask Go for the latest ${module}: ${result.stderr}`, EXIT.failure, 'go-failed');
     return result.stdout.trim();
   };
-  return { ...versions, sdk: await latest('github.com/hashicorp/vault/sdk'), api: await latest('github.com/hashicorp/vault/api') };
+  return { ...versions, sdk: await latest(SDK_MODULES.sdk), api: await latest(SDK_MODULES.api) };
 }
 
 async function diffFor(directory: string, plans: FilePlan[]): Promise<string> {
@@ -474,11 +475,11 @@ async function diffFor(directory: string, plans: FilePlan[]): Promise<string> {
   }
 }
 
-async function goSteps(directory: string, versions: Versions, options: UpgradeOptions): Promise<UpgradeReport['go']> {
+async function goSteps(directory: string, type: string, versions: Versions, options: UpgradeOptions): Promise<UpgradeReport['go']> {
   const { execa } = await import('execa');
   const steps: Array<[string, string[]]> = [
-    [`go get github.com/hashicorp/vault/sdk@${versions.sdk}`, ['get', `github.com/hashicorp/vault/sdk@${versions.sdk}`]],
-    [`go get github.com/hashicorp/vault/api@${versions.api}`, ['get', `github.com/hashicorp/vault/api@${versions.api}`]],
+    // The Vault modules the type's go.mod requires (its catalog record's sdkModules), each at its pinned version.
+    ...typeOf(type).sdkModules.map((key): [string, string[]] => [`go get ${SDK_MODULES[key]}@${versions[key]}`, ['get', `${SDK_MODULES[key]}@${versions[key]}`]]),
     ['go mod tidy', ['mod', 'tidy']],
     ['go build ./...', ['build', './...']],
     ['go test ./...', ['test', './...']],
@@ -521,7 +522,7 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
   if (special.length > 0) throw conflictError(directory, special, 'Replace each with a regular file, then run upgrade again.');
   if (!options.allowDirty && !options.dryRun && !options.check) await assertClean(directory);
   const versions = await resolveSdk(options.sdkVersion, readVersions(), directory);
-  const rendered = renderProject(manifest.answers, { versions, generatorVersion: options.generatorVersion });
+  const rendered = renderProject(manifest.answers, { versions });
   const include = (options.include ?? []).map(globToRegExp);
   const pending = readPending(directory);
   const context: PlanContext = { from: manifest.generator.version, to: options.generatorVersion, allFixes: options.allFixes };
@@ -591,7 +592,7 @@ export async function upgradeProject(directoryArg: string, options: UpgradeOptio
     }
     transaction.protect('go.mod');
     transaction.protect('go.sum');
-    report.go = await goSteps(directory, versions, options);
+    report.go = await goSteps(directory, manifest.answers.type, versions, options);
     await stopIfInterrupted(options.signal, transaction, untouched);
     if (!report.go?.ok) {
       // Kept on purpose: an SDK move can need code changes, which the user makes on top of this state.

@@ -4,23 +4,17 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { buildManifest, manifestFile } from '../src/manifest.js';
-import { readVersions, renderProject } from '../src/render.js';
-import type { Answers } from '../src/schema.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MANIFEST_FILE } from '../src/manifest.js';
+import { removeDir, tempDir } from './helpers/go.js';
+import { cli, VARIANTS } from './helpers/scaffold.js';
 
 const GOLDEN = fileURLToPath(new URL('./golden', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
-const base = { module: 'github.com/example/vault-plugin-demo', description: 'A demo plugin.', license: 'MPL-2.0' } as const;
-const CASES: Array<[string, Answers]> = [
-  ['secrets-persistent', { ...base, type: 'secrets', name: 'demo', storage: 'persistent', dbDriver: null }],
-  ['secrets-transient', { ...base, type: 'secrets', name: 'demo', storage: 'transient', dbDriver: null }],
-  ['auth-persistent', { ...base, type: 'auth', name: 'demo', storage: 'persistent', dbDriver: null }],
-  ['auth-transient', { ...base, type: 'auth', name: 'demo', storage: 'transient', dbDriver: null }],
-  ['database-postgres', { ...base, type: 'database', name: 'demo', storage: null, dbDriver: 'postgres' }],
-  ['database-mysql', { ...base, type: 'database', name: 'demo', storage: null, dbDriver: 'mysql' }],
-];
+const base = ['--name', 'demo', '--module', 'github.com/example/vault-plugin-demo', '--description', 'A demo plugin.', '--license', 'MPL-2.0', '--yes', '--no-build'];
+const work = tempDir('golden');
+afterAll(() => removeDir(work));
 
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -31,11 +25,23 @@ function listFiles(dir: string): string[] {
     .sort();
 }
 
-describe.each(CASES)('golden %s', (id, answers) => {
+// What users run: the built package's bin (dist/ as packed), scaffolding into a fresh directory. The year is pinned
+// through SOURCE_DATE_EPOCH and the manifest's generator version through a fixed stand-in, so releases and new years
+// do not churn the snapshots.
+describe.each(VARIANTS.map((v) => [v.id, v] as const))('golden %s', (id, variant) => {
   it('renders exactly the committed snapshot', () => {
-    const versions = readVersions();
-    const rendered = renderProject(answers, { versions, generatorVersion: '0.0.0-golden', year: 2026 });
-    const files = [...rendered, manifestFile(buildManifest(answers, rendered, versions, '0.0.0-golden'))];
+    const out = join(work, id);
+    const result = cli([out, ...variant.args, ...base], { env: { SOURCE_DATE_EPOCH: String(Date.UTC(2026, 0, 1) / 1000) } });
+    expect(result.code, result.stderr).toBe(0);
+    const files = listFiles(out).map((path) => {
+      let content = readFileSync(join(out, path), 'utf8');
+      if (path === MANIFEST_FILE) {
+        const manifest = JSON.parse(content) as { generator: { version: string } };
+        manifest.generator.version = '0.0.0-golden';
+        content = `${JSON.stringify(manifest, null, 2)}\n`;
+      }
+      return { path, content };
+    });
     const dir = join(GOLDEN, id);
     if (UPDATE) {
       rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ const CASES: Array<[string, Answers, string, string]> = [
 
 function project(id: string, answers: Answers): string {
   const dir = join(root, id);
-  for (const file of renderProject(answers, { versions: readVersions(), generatorVersion: '0.0.0-test' })) {
+  for (const file of renderProject(answers, { versions: readVersions() })) {
     mkdirSync(dirname(join(dir, file.path)), { recursive: true });
     writeFileSync(join(dir, file.path), file.content);
   }

@@ -48,7 +48,7 @@ async function resolve(input: { name: string; module: string; description: strin
 }
 
 function renderTo(dir: string, answers: Answers): void {
-  for (const file of renderProject(answers, { versions: readVersions(), generatorVersion: '0.0.0' })) {
+  for (const file of renderProject(answers, { versions: readVersions() })) {
     mkdirSync(dirname(join(dir, file.path)), { recursive: true });
     writeFileSync(join(dir, file.path), file.content);
   }

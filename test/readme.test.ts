@@ -25,7 +25,7 @@ const VARIANTS: Array<[string, Answers]> = [
   ['database-mysql', { ...base, type: 'database', storage: null, dbDriver: 'mysql' }],
 ];
 
-const render = (answers: Answers) => renderProject(answers, { versions: readVersions(), generatorVersion: '0.0.0-test' });
+const render = (answers: Answers) => renderProject(answers, { versions: readVersions() });
 const readme = (answers: Answers) => render(answers).find((f) => f.path === 'README.md')!.content;
 
 describe.each(VARIANTS)('the %s README', (_id, answers) => {

@@ -24,7 +24,7 @@ const CASES: Array<[string, Answers]> = [
 ];
 
 function goreleaserConfig(answers: Answers): GoreleaserConfig {
-  const files = renderProject(answers, { versions: readVersions(), generatorVersion: '0.0.0-test' });
+  const files = renderProject(answers, { versions: readVersions() });
   const file = files.find((f) => f.path === '.goreleaser.yaml');
   if (!file) throw new Error('no .goreleaser.yaml rendered');
   return parse(file.content) as GoreleaserConfig;
@@ -63,7 +63,7 @@ describe.each(CASES)('the %s plugin’s .goreleaser.yaml', (_type, answers) => {
 });
 
 describe.each(CASES)('the %s plugin’s release workflow', (_type, answers) => {
-  const files = renderProject(answers, { versions: readVersions(), generatorVersion: '0.0.0-test' });
+  const files = renderProject(answers, { versions: readVersions() });
   const workflow = files.find((f) => f.path === '.github/workflows/release.yml');
 
   it('runs the pinned goreleaser on a version tag, with the history it needs for the changelog', () => {

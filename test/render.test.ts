@@ -33,13 +33,15 @@ describe('renderProject with a fixture template folder', () => {
     writeFileSync(join(dir, path), body);
     chmodSync(join(dir, path), mode);
   };
+  // The layers the catalog names for secrets: shared, engine (empty here), secrets.
+  mkdirSync(join(dir, 'engine'), { recursive: true });
   put('shared/README.md.hbs', 'shared readme\n');
   put('shared/only-shared.txt', 'copied {{verbatim}}\n');
   put('shared/run.sh', '#!/bin/sh\n', 0o755);
   put('secrets/README.md.hbs', '{{!-- policy: managed --}}\n# {{name}}\n\n{{description}}\n');
   put('secrets/doc.go.hbs', '{{goComment description}}\npackage {{pkg}}\n\nconst d = {{goString description}}\n');
   put('secrets/optional.txt.hbs', '{{#if transient}}\nonly when transient\n{{/if}}\n');
-  const files = renderProject(answers, { versions, generatorVersion: '0.0.0', templatesDir: dir });
+  const files = renderProject(answers, { versions, templatesDir: dir });
   const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
 
   it('lets a type-specific file replace a shared one with the same path', () => {
@@ -62,12 +64,12 @@ describe('renderProject with a fixture template folder', () => {
 
   it('omits a template that renders to whitespace', () => {
     expect(byPath['optional.txt']).toBeUndefined();
-    const transient = renderProject({ ...answers, storage: 'transient' }, { versions, generatorVersion: '0.0.0', templatesDir: dir });
+    const transient = renderProject({ ...answers, storage: 'transient' }, { versions, templatesDir: dir });
     expect(transient.find((f) => f.path === 'optional.txt')?.content).toBe('only when transient\n');
   });
 
   it('fails on a variable the context does not have instead of rendering nothing', () => {
     put('auth/bad.txt.hbs', '{{nosuchvariable}}\n');
-    expect(() => renderProject({ ...answers, type: 'auth' }, { versions, generatorVersion: '0.0.0', templatesDir: dir })).toThrow(/nosuchvariable/);
+    expect(() => renderProject({ ...answers, type: 'auth' }, { versions, templatesDir: dir })).toThrow(/nosuchvariable/);
   });
 });

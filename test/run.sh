@@ -30,8 +30,34 @@ npx tsc -p tsconfig.test.json
 echo "==> building the test server (cached after the first time)"
 bash test/e2e/server/build.sh >/dev/null
 
-echo "==> running the tests"
-npx vitest run "$@"
+if [ $# -gt 0 ]; then
+  echo "==> running the tests"
+  npx vitest run "$@"
+else
+  # The tiers. unit runs first and alone: it is the quick answer, and it holds the one wall-clock check (a usage
+  # error within 1.5 s). Then adversarial (short CLI runs, no Go) side by side with go and server (Go builds, a real
+  # server), so both cores stay busy. dist/ is bundled once, first; the adversarial log is shown when it ends.
+  echo "==> bundling"
+  node scripts/bundle.mjs
+  export CVP_TEST_BUNDLED=1
+  echo "==> unit tier"
+  npx vitest run --project unit
+  logs="$(mktemp -d)"
+  echo "==> adversarial tier (log shown at the end) beside the go and server tiers"
+  ( npx vitest run --project adversarial >"$logs/fast.log" 2>&1; echo $? >"$logs/fast.rc" ) &
+  fast=$!
+  set +e
+  npx vitest run --project go --project server
+  slow_rc=$?
+  wait "$fast"
+  set -e
+  echo "==> adversarial tier:"
+  cat "$logs/fast.log"
+  fast_rc="$(cat "$logs/fast.rc")"
+  rm -rf "$logs"
+  unset CVP_TEST_BUNDLED
+  [ "$fast_rc" -eq 0 ] && [ "$slow_rc" -eq 0 ] || exit 1
+fi
 
 # A second Node in the matrix: the newest LTS line runs the tests of what differs between Node versions (start-up
 # and the compile cache, signals, the terminal, the packed package); the Go suites do not depend on Node.
@@ -49,7 +75,7 @@ if [ $# -eq 0 ]; then
     fi
     # node24 first on PATH, so bins started through their #!/usr/bin/env node line run on it too.
     echo "==> running the Node-facing tests again on node $("$node24" --version)"
-    PATH="$(dirname "$node24"):$PATH" "$node24" node_modules/vitest/vitest.mjs run test/cli.test.ts test/compile-cache.test.ts test/interrupt.test.ts \
+    PATH="$(dirname "$node24"):$PATH" "$node24" node_modules/vitest/vitest.mjs run test/cli.test.ts test/catalog.test.ts test/compile-cache.test.ts test/interrupt.test.ts \
       test/interactive.test.ts test/package.test.ts test/golden.test.ts test/render.test.ts test/schema.test.ts \
       test/answers.test.ts test/write.test.ts test/tty.test.ts test/ui.test.ts test/habits.test.ts test/runner.test.ts test/progress.test.ts \
       test/adversarial/targets.test.ts test/adversarial/inputs.test.ts test/adversarial/output.test.ts

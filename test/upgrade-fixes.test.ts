@@ -163,7 +163,7 @@ describe('the changelog', () => {
     expect(new Set(fixes.map((f) => f.id)).size).toBe(fixes.length);
     for (const type of ['secrets', 'auth', 'database'] as const) {
       const manifest = readManifest(join(FIXTURES, type));
-      const now = renderProject(manifest.answers, { generatorVersion: VERSION });
+      const now = renderProject(manifest.answers, {});
       for (const file of now.filter((f) => f.policy === 'user' && f.path !== 'go.mod' && f.path !== 'go.sum')) {
         const old = existsSync(join(FIXTURES, type, file.path)) ? read(join(FIXTURES, type), file.path) : undefined;
         if (old === file.content) continue;
@@ -229,7 +229,7 @@ describe('upgrade from 0.1.0: fixes for the files users own', () => {
     expectSecretsEditsKept(dir);
     expectSecretsFixed(dir);
     const manifest = readManifest(dir);
-    expect(manifest.files['path_creds.go']!.base).toBe(renderProject(manifest.answers, { generatorVersion: VERSION }).find((f) => f.path === 'path_creds.go')!.content);
+    expect(manifest.files['path_creds.go']!.base).toBe(renderProject(manifest.answers, {}).find((f) => f.path === 'path_creds.go')!.content);
     expect(manifest.files['path_creds.go']!.generated).toBeUndefined();
 
     commit(dir, 'upgraded with the fixes');
@@ -435,7 +435,7 @@ func (b *backend) verifyCredential(ctx context.Context, req *logical.Request, d 
     } finally {
       stopTerminal(terminal.session);
     }
-    expect(read(dir, 'README.md')).toBe(renderProject(readManifest(dir).answers, { generatorVersion: VERSION }).find((f) => f.path === 'README.md')!.content);
+    expect(read(dir, 'README.md')).toBe(renderProject(readManifest(dir).answers, {}).find((f) => f.path === 'README.md')!.content);
     expect(read(dir, 'backend.go')).toBe(backend);
     const manifest = readManifest(dir);
     expect(manifest.files['README.md']!.generated).toBeUndefined();

@@ -195,6 +195,10 @@ describe('upgrade', () => {
     const dry = cli(['upgrade', dir, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('+golangci:');
+    // git's headers name the project's file on both sides, as `git diff` would: not bb/Makefile, not a temporary path.
+    expect(dry.stdout).toMatch(/^diff --git a\/Makefile b\/Makefile$/m);
+    expect(dry.stdout).toMatch(/^--- a\/Makefile$/m);
+    expect(dry.stdout).toMatch(/^\+\+\+ b\/Makefile$/m);
     expect(treeHash(dir)).toBe(before);
     expect(run('git', ['status', '--porcelain'], { cwd: dir }).stdout).toBe('?? notes.txt\n');
   }, 600_000);

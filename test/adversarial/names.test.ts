@@ -26,7 +26,7 @@ describe('plugin names against the generated Go', () => {
   const SUFFIX = { secrets: 'secrets', auth: 'auth', database: 'db' } as const;
   it.each(['secrets', 'auth', 'database'] as const)('no name gives a %s backend package that collides with a name main.go declares or imports', (type) => {
     count('names: identifiers');
-    const main = renderProject(answersFor(type), { versions: readVersions(), generatorVersion: '0.0.0' }).find((f) => /^cmd\/[^/]+\/main\.go$/.test(f.path))!.content;
+    const main = renderProject(answersFor(type), { versions: readVersions() }).find((f) => /^cmd\/[^/]+\/main\.go$/.test(f.path))!.content;
     const code = main.replace(/\/\/.*$/gm, '').replace(/"(?:[^"\\]|\\.)*"/g, '""');
     const declared = new Set<string>();
     for (const m of code.matchAll(/\b([a-z][a-z0-9]*)\s*:=/g)) declared.add(m[1]!);

@@ -1,5 +1,5 @@
 // Running the real Go toolchain from tests.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,12 +38,3 @@ export function tempDir(prefix: string): string {
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
-
-export const GO_AVAILABLE = (() => {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();

@@ -11,10 +11,10 @@ export interface Terminal {
 }
 
 /** Starts the CLI in a fresh tmux session in `cwd`, as a developer's terminal (CI and colour variables unset). */
-export function startTerminal(cwd: string, name: string, args: string[], colour = 'NO_COLOR=1'): Terminal {
+export function startTerminal(cwd: string, name: string, args: string[], colour = 'NO_COLOR=1', bin = BIN): Terminal {
   const session = `cvp-${process.pid}-${name}`;
   const exitFile = join(cwd, `${name}.exit`);
-  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  const quoted = [process.execPath, bin, ...args].map((a) => `'${a}'`).join(' ');
   const command = `cd '${cwd}' && env -u CI -u NO_COLOR -u FORCE_COLOR ${colour} ${quoted}; echo $? > '${exitFile}'; sleep 30`;
   const result = run('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '40', command]);
   expect(result.code, result.stderr).toBe(0);
