@@ -390,7 +390,8 @@ describe.sequential('every plugin type on a three-node raft cluster', () => {
     expect(sysA().users()).toEqual([]);
     const fresh = JSON.parse(sh(leader, `vault read -format=json ${vendp}/creds/app`)) as Creds;
     expect(sysA().users()).toEqual([fresh.data.username]);
-    sh(leader, `vault lease revoke ${fresh.lease_id}`);
+    sh(leader, `vault write sys/leases/revoke lease_id=${fresh.lease_id} sync=true`);
+    expect(sysA().users()).toEqual([]);
     note(`failover 1: ${vendp} leases renewed on ${leader.id} and revoked; users deleted from systems A and B`);
 
     // Secrets engine, transient: nothing survived; the lease outlives its config and cannot be revoked until the
