@@ -9,6 +9,7 @@ import { CliError, EXIT } from './errors.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
 import { DEFAULT_PLUGIN_VERSION, binaryName } from './build.js';
 import { typeOf } from './catalog.js';
+import { readVersions } from './versions.js';
 import { shellJoin, shellQuote } from './shell.js';
 
 export type CheckStatus = 'ok' | 'problem' | 'unknown';
@@ -102,6 +103,38 @@ function rebuildCommand(t: Target, cwd: string, settings: { platform?: string; v
 interface VaultApi {
   addr: string;
   get(path: string): Promise<{ status: number; body: any }>;
+}
+
+/** Vault 1.12 introduced versioned plugins: `plugin register -version` and `-plugin-version` on mounts. */
+const VERSIONED_PLUGINS = [1, 12, 0];
+
+function releaseNumbers(version: string): number[] | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function compareRelease(a: number[], b: number[]): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/** Where a server's release stands against the range the generated plugins are tested with (templates/versions.json). */
+export function serverRange(version: string, range: { oldest: string; newest: string }): { status: CheckStatus; text: string; fix: string[] } {
+  const have = releaseNumbers(version);
+  const oldest = releaseNumbers(range.oldest)!;
+  const newest = releaseNumbers(range.newest)!;
+  const upgrade = [`upgrade the server to Vault ${range.oldest} or newer`];
+  if (!have) return { status: 'unknown', text: `cannot tell where Vault ${version} stands: these plugins are tested with ${range.oldest} to ${range.newest}`, fix: [] };
+  if (compareRelease(have, VERSIONED_PLUGINS) < 0) {
+    return { status: 'problem', text: `Vault ${version} has no versioned plugins: the -version and -plugin-version flags of the printed commands are refused`, fix: upgrade };
+  }
+  if (compareRelease(have, oldest) < 0) {
+    return { status: 'unknown', text: `Vault ${version} is older than ${range.oldest}, the oldest release these plugins are tested with: it may work, nothing here proves it`, fix: upgrade };
+  }
+  if (compareRelease(have, newest) > 0) {
+    return { status: 'ok', text: `Vault ${version} is newer than ${range.newest}, the newest release these plugins are tested with`, fix: [] };
+  }
+  return { status: 'ok', text: `Vault ${version} is within the tested range, ${range.oldest} to ${range.newest}`, fix: [] };
 }
 
 function vaultApi(addr: string, token: string | undefined): VaultApi {
@@ -212,6 +245,10 @@ export async function runDoctor(dirArg: string | undefined, options: DoctorOptio
       report.server.version = seal.body?.version ?? null;
       if (seal.body?.sealed) add('server', 'problem', `Vault ${seal.body.version} at ${api.addr} is sealed`, ['vault operator unseal']);
       else add('server', 'ok', `Vault ${seal.body?.version ?? '(version not reported)'} at ${api.addr}, unsealed`);
+      if (typeof seal.body?.version === 'string') {
+        const range = serverRange(seal.body.version, readVersions().vault);
+        add('server-version', range.status, range.text, range.fix);
+      }
     } catch (error) {
       add('server', 'problem', `cannot reach VAULT_ADDR=${addr}: ${(error as Error).cause ?? (error as Error).message}`, ['start the server, or set VAULT_ADDR to its address']);
       api = undefined;

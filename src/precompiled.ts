@@ -16,4 +16,4 @@ export interface PrecompiledTemplate {
 export function loadPrecompiled(_type: string): PrecompiledTemplate[] | undefined {
   return undefined;
 }
-export const PRECOMPILED_VERSIONS: { sdk: string; api: string; go: string } | undefined = undefined;
+export const PRECOMPILED_VERSIONS: import('./render.js').Versions | undefined = undefined;

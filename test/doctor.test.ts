@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectBinary } from '../src/binary.js';
 import { mustRun, removeDir, tempDir } from './helpers/go.js';
 import { cli } from './helpers/scaffold.js';
-import type { DoctorReport } from '../src/doctor.js';
+import { serverRange, type DoctorReport } from '../src/doctor.js';
 
 const root = tempDir('doctor');
 const mod = join(root, 'tiny');
@@ -164,5 +164,31 @@ describe('doctor without a server', () => {
     const { code, json } = doctor(['--binary', bin('static')], { VAULT_ADDR: 'http://127.0.0.1:9', VAULT_TOKEN: 'x' });
     expect(code).toBe(1);
     expect(check(json, 'server')).toMatchObject({ status: 'problem', summary: expect.stringContaining('cannot reach VAULT_ADDR=http://127.0.0.1:9') });
+  });
+});
+
+describe('the server against the range the plugins are tested with', () => {
+  const range = { oldest: '1.19.0', newest: '1.21.1' };
+  it('calls both ends and every release between them tested', () => {
+    for (const v of ['1.19.0', '1.20.4', '1.21.1', '1.21.1+ent']) expect(serverRange(v, range).status, v).toBe('ok');
+  });
+  it('cannot tell for a release older than the oldest tested that has versioned plugins (1.12 or newer)', () => {
+    const r = serverRange('1.18.3', range);
+    expect(r.status).toBe('unknown');
+    expect(r.text).toMatch(/1\.18\.3 is older than 1\.19\.0, the oldest release these plugins are tested with/);
+  });
+  it('names a release without versioned plugins as a problem, with the upgrade', () => {
+    const r = serverRange('1.11.9', range);
+    expect(r.status).toBe('problem');
+    expect(r.text).toMatch(/-version/);
+    expect(r.fix.join('\n')).toMatch(/1\.19\.0/);
+  });
+  it('says a newer release is untested without calling it a problem', () => {
+    const r = serverRange('1.22.0', range);
+    expect(r.status).toBe('ok');
+    expect(r.text).toMatch(/newer than 1\.21\.1/);
+  });
+  it('cannot tell an unparsable version', () => {
+    expect(serverRange('nightly', range).status).toBe('unknown');
   });
 });

@@ -16,9 +16,21 @@ const COMMAND_GROUPS = new Set(['plugin', 'secrets', 'auth', 'lease', 'token', '
 
 let cachedBinary: string | undefined;
 
+/**
+ * Which end of the supported range the end-to-end tests run against: `newest` (the default) or `oldest`
+ * (`npm run test:oldest`), each built from its own wrapper module by build.sh.
+ */
+export const SERVER_END = serverEnd(process.env.CVP_SERVER);
+
+function serverEnd(value: string | undefined): 'newest' | 'oldest' {
+  if (value === undefined || value === '' || value === 'newest') return 'newest';
+  if (value === 'oldest') return 'oldest';
+  throw new Error(`CVP_SERVER=${value}: expected newest or oldest`);
+}
+
 /** Builds the server once per machine (cached by version) and returns its path. */
 export function serverBinary(): string {
-  cachedBinary ??= mustRun('bash', [BUILD_SCRIPT], { timeout: 3_000_000 }).trim().split('\n').pop()!;
+  cachedBinary ??= mustRun('bash', [BUILD_SCRIPT, SERVER_END], { timeout: 3_000_000 }).trim().split('\n').pop()!;
   return cachedBinary;
 }
 

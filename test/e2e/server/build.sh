@@ -3,7 +3,8 @@
 # binary is needed), and caches it by version. Prints the binary's absolute path alone on stdout; everything else
 # goes to stderr.
 #
-#   bash test/e2e/server/build.sh
+#   bash test/e2e/server/build.sh            the newest server the generated plugins support (this folder)
+#   bash test/e2e/server/build.sh oldest     the oldest one (test/e2e/server/oldest/)
 #
 # Cache: ${CVP_SERVER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/create-vault-plugin/server}/vault-<version>/vault
 # A cached binary is reused as it is; the key is the Vault version in go.mod, so after changing only a replace line
@@ -13,6 +14,11 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+case "${1:-newest}" in
+  newest) ;;
+  oldest) here="$here/oldest" ;;
+  *) printf 'build.sh: error: unknown server %s (expected newest or oldest)\n' "$1" >&2; exit 2 ;;
+esac
 name=vault
 module=github.com/hashicorp/vault
 interval="${CVP_SERVER_PROGRESS_SECONDS:-30}"
