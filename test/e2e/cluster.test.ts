@@ -264,8 +264,10 @@ describe.sequential('every plugin type on a three-node raft cluster', () => {
     }
     // The secrets engines talk to a system outside the plugin process (see connectFileSystem), rebuilt at v0.1.0.
     for (const v of [variants.secretsPersistent!, variants.secretsTransient!]) {
-      connectFileSystem(v.plugin!.directory);
-      v.plugin = rebuild(v.plugin!.directory, 'v0.1.0');
+      const directory = v.plugin!.directory;
+      connectFileSystem(directory);
+      // `build --json` reports the binary and commands; the directory is the scaffold's.
+      v.plugin = { ...rebuild(directory, 'v0.1.0'), directory };
     }
     note(`scaffolded and built ${all.length} plugins in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
   }, 1_800_000);
@@ -453,7 +455,7 @@ describe.sequential('every plugin type on a three-node raft cluster', () => {
 
   it('rolls out a rebuilt binary: copied to every node, registered, mounts moved to it, reloaded', async () => {
     const t0 = Date.now();
-    for (const v of all) v.next = rebuild(p(v).directory, 'v0.2.0');
+    for (const v of all) v.next = { ...rebuild(p(v).directory, 'v0.2.0'), directory: p(v).directory };
     note(`rebuilt ${all.length} plugins as v0.2.0 in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
     const leader = await cluster.waitForLeader();
     for (const v of all) {

@@ -322,7 +322,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     return result.stdout;
   };
   const json = <T>(node: ClusterNode, ...args: string[]): T => {
-    const words = COMMAND_GROUPS.has(args[0]!) ? 2 : 1;
+    // `vault operator raft list-peers` has three command words; the flags go after all of them.
+    const words = args[0] === 'operator' && args[1] === 'raft' ? 3 : COMMAND_GROUPS.has(args[0]!) ? 2 : 1;
     return JSON.parse(vault(node, ...args.slice(0, words), '-format=json', ...args.slice(words))) as T;
   };
 
