@@ -32,10 +32,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { run, type Run } from '../helpers/go.js';
+import { freePort } from '../helpers/net.js';
 
 /** Every cluster folder starts with this, so a later run can find what an earlier one left. */
 export const CLUSTER_PREFIX = 'cvp-cluster-';
@@ -87,17 +87,6 @@ export interface ClusterOptions {
   binary: string;
   /** 3 unless told. */
   nodes?: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,12 +3,12 @@
 // driven through its own CLI under the name `vault`, exactly as a user pastes the commands we print.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { mustRun, removeDir, run, type Run } from '../helpers/go.js';
+import { freePort } from '../helpers/net.js';
 
 const BUILD_SCRIPT = fileURLToPath(new URL('./server/build.sh', import.meta.url));
 export const ROOT_TOKEN = 'root';
@@ -32,17 +32,6 @@ function serverEnd(value: string | undefined): 'newest' | 'oldest' {
 export function serverBinary(): string {
   cachedBinary ??= mustRun('bash', [BUILD_SCRIPT, SERVER_END], { timeout: 3_000_000 }).trim().split('\n').pop()!;
   return cachedBinary;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface DevServer {

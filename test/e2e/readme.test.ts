@@ -8,10 +8,10 @@
 // every run meets a fresh server, mount and database.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mustRun, removeDir, run, tempDir } from '../helpers/go.js';
+import { freePort } from '../helpers/net.js';
 import { commandCount, printedCommands, shellBlocks, startsServer, type Block } from '../helpers/readme-blocks.js';
 import { BIN, MYSQL_URL, PG_URL, VARIANTS } from '../helpers/scaffold.js';
 import { serverBinary } from './harness.js';
@@ -35,17 +35,6 @@ afterAll(() => {
   process.stdout.write(`\nREADME tier (${Math.round((Date.now() - started) / 1000)} s):\n${tally.map((t) => `  ${t}`).join('\n')}\n`);
   removeDir(work);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** A user's environment as a fresh terminal has it: nothing of this test run, no VAULT_*, a HOME of its own. */
 function freshEnv(home: string, port?: number): NodeJS.ProcessEnv {
