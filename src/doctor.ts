@@ -118,23 +118,23 @@ function compareRelease(a: number[], b: number[]): number {
   return 0;
 }
 
-/** Where a server's release stands against the range the generated plugins are tested with (templates/versions.json). */
+/** Where a server's release stands against the range the generated plugins support (templates/versions.json). */
 export function serverRange(version: string, range: { oldest: string; newest: string }): { status: CheckStatus; text: string; fix: string[] } {
   const have = releaseNumbers(version);
   const oldest = releaseNumbers(range.oldest)!;
   const newest = releaseNumbers(range.newest)!;
   const upgrade = [`upgrade the server to Vault ${range.oldest} or newer`];
-  if (!have) return { status: 'unknown', text: `cannot tell where Vault ${version} stands: these plugins are tested with ${range.oldest} to ${range.newest}`, fix: [] };
+  if (!have) return { status: 'unknown', text: `cannot tell where Vault ${version} stands: these plugins support ${range.oldest} to ${range.newest}`, fix: [] };
   if (compareRelease(have, VERSIONED_PLUGINS) < 0) {
     return { status: 'problem', text: `Vault ${version} has no versioned plugins: the -version and -plugin-version flags of the printed commands are refused`, fix: upgrade };
   }
   if (compareRelease(have, oldest) < 0) {
-    return { status: 'unknown', text: `Vault ${version} is older than ${range.oldest}, the oldest release these plugins are tested with: it may work, nothing here proves it`, fix: upgrade };
+    return { status: 'unknown', text: `Vault ${version} is older than ${range.oldest}, the oldest release these plugins support: it may work, nothing here proves it`, fix: upgrade };
   }
   if (compareRelease(have, newest) > 0) {
-    return { status: 'ok', text: `Vault ${version} is newer than ${range.newest}, the newest release these plugins are tested with`, fix: [] };
+    return { status: 'ok', text: `Vault ${version} is newer than ${range.newest}, the newest release these plugins are tested with so far`, fix: [] };
   }
-  return { status: 'ok', text: `Vault ${version} is within the tested range, ${range.oldest} to ${range.newest}`, fix: [] };
+  return { status: 'ok', text: `Vault ${version} is within the supported range, ${range.oldest} to ${range.newest}`, fix: [] };
 }
 
 function vaultApi(addr: string, token: string | undefined): VaultApi {

@@ -167,7 +167,7 @@ describe('doctor without a server', () => {
   });
 });
 
-describe('the server against the range the plugins are tested with', () => {
+describe('the server against the range the plugins support', () => {
   const range = { oldest: '1.19.0', newest: '1.21.1' };
   it('calls both ends and every release between them tested', () => {
     for (const v of ['1.19.0', '1.20.4', '1.21.1', '1.21.1+ent']) expect(serverRange(v, range).status, v).toBe('ok');
@@ -175,7 +175,7 @@ describe('the server against the range the plugins are tested with', () => {
   it('cannot tell for a release older than the oldest tested that has versioned plugins (1.12 or newer)', () => {
     const r = serverRange('1.18.3', range);
     expect(r.status).toBe('unknown');
-    expect(r.text).toMatch(/1\.18\.3 is older than 1\.19\.0, the oldest release these plugins are tested with/);
+    expect(r.text).toMatch(/1\.18\.3 is older than 1\.19\.0, the oldest release these plugins support/);
   });
   it('names a release without versioned plugins as a problem, with the upgrade', () => {
     const r = serverRange('1.11.9', range);

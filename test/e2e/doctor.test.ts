@@ -59,7 +59,7 @@ describe('doctor against a real server', () => {
     // Either end of the supported range (`npm run test:oldest` runs this file against the oldest).
     const { vault } = readVersions();
     expect(report.server?.version).toBe(SERVER_END === 'oldest' ? vault.oldest : vault.newest);
-    expect(byId(report, 'server-version').summary).toBe(`Vault ${report.server?.version} is within the tested range, ${vault.oldest} to ${vault.newest}`);
+    expect(byId(report, 'server-version').summary).toBe(`Vault ${report.server?.version} is within the supported range, ${vault.oldest} to ${vault.newest}`);
     expect(byId(report, 'platform').status).toBe('ok');
     expect(byId(report, 'catalog').summary).toContain('registered as secret doc v0.1.0');
     expect(byId(report, 'mounts').summary).toBe('doc/ runs v0.1.0');
