@@ -24,7 +24,7 @@ describe('the packed package', () => {
     expect([...tops].sort()).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'templates']);
     // Handlebars sources ship precompiled in dist/; only files copied as they are ship under templates/.
     expect(info!.files.filter((f) => f.path.endsWith('.hbs'))).toEqual([]);
-    expect(info!.files.map((f) => f.path)).toContain('templates/secrets/go.sum');
+    expect(info!.files.map((f) => f.path)).toContain('templates/engine/go.sum');
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
   }, 120_000);
