@@ -533,7 +533,13 @@ describe.sequential('every plugin type on a three-node raft cluster', () => {
       if (served.size === cluster.nodes.length) break;
       const previous = current;
       sh(current, 'vault operator step-down');
-      current = await cluster.waitForLeader();
+      // The node that stepped down answers as active until another takes over (and may win again): wait for a change.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        current = await cluster.waitForLeader();
+        if (current.id !== previous.id || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
       note(`step-down ${previous.id} -> ${current.id}`);
     }
     expect([...served].sort()).toEqual(['n1', 'n2', 'n3']);
