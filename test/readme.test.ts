@@ -1,8 +1,7 @@
 // The fast half of the README tier (test/e2e/readme.test.ts runs the commands): every shell block of every generated
-// README is marked for the tier or says why not, `make sha256` prints only the hash of the file it names, and the
-// CLI names itself the way it was started.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+// README is marked for the tier or says why not, and the CLI names itself the way it was started. `make sha256`, which
+// builds with Go, is tested in test/make-sha256.test.ts (the go tier).
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readVersions, renderProject } from '../src/render.js';
@@ -58,26 +57,6 @@ describe('the auth and secrets READMEs', () => {
     for (let i = 0; i + 6 <= a.length; i++) if (secrets.has(a.slice(i, i + 6).join('\n'))) shared.push(`auth line ${i + 1}`);
     expect(shared).toEqual([]);
   });
-});
-
-describe('make sha256', () => {
-  const dir = join(root, 'sha256');
-  for (const file of render(VARIANTS[0]![1])) {
-    mkdirSync(dirname(join(dir, file.path)), { recursive: true });
-    writeFileSync(join(dir, file.path), file.content);
-  }
-  const hash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-
-  it('prints only the hash of the version it names, and never rebuilds a file that exists', () => {
-    mustRun('make', ['build', 'VERSION=v1.2.3'], { cwd: dir });
-    const built = join(dir, 'bin', 'demo-v1.2.3');
-    const before = statSync(built).mtimeMs;
-    expect(mustRun('make', ['sha256', 'VERSION=v1.2.3'], { cwd: dir })).toBe(`${hash(built)}\n`);
-    expect(statSync(built).mtimeMs).toBe(before);
-    // The default version's file is missing: it is built, quietly, and only its hash reaches stdout.
-    expect(mustRun('make', ['sha256'], { cwd: dir })).toBe(`${hash(join(dir, 'bin', 'demo-v0.1.0'))}\n`);
-    expect(statSync(built).mtimeMs).toBe(before);
-  }, 600_000);
 });
 
 describe('the CLI names itself the way it was started', () => {
