@@ -223,7 +223,7 @@ describe('upgrade from 0.1.0: fixes for the files users own', () => {
     for (const path of ['client.go', 'path_config.go', 'path_verify.go', 'backend_test.go', 'path_creds_test.go', 'path_roles_test.go', 'README.md']) expect(status[path], path).toBe('updated');
     expect(status['LICENSE']).toBe('user-owned');
     expect(status['go.mod']).toBe('user-owned');
-    expect(report.fixes.map((f) => f.id)).toEqual(['secrets-revoke-issuing-system', 'secrets-write-ahead-log', 'secrets-client-lifecycle', 'secrets-role-locks', 'openapi-operation-ids', 'readme-dev-loop']);
+    expect(report.fixes.map((f) => f.id)).toEqual(['secrets-revoke-issuing-system', 'secrets-write-ahead-log', 'secrets-client-lifecycle', 'secrets-role-locks', 'openapi-operation-ids', 'readme-dev-loop', 'acceptance-tests']);
     expect(report.go).toEqual({ ok: true }); // upgrade ran go build ./... and go test ./... on the merged project
     expect(report.manifestAdvanced).toBe(true);
     expectSecretsEditsKept(dir);
@@ -430,10 +430,11 @@ func (b *backend) verifyCredential(ctx context.Context, req *logical.Request, d 
     const backend = read(dir, 'backend.go');
     const terminal = startTerminal(root, 'asked', ['upgrade', dir]);
     try {
-      // Files in path order: README.md first, taken; every Go file declined (no is the default).
+      // Files in path order: README.md first, taken; every Go file declined (no is the default), the new acceptance
+      // test among them.
       await waitFor(terminal.session, 'Apply this fix to README.md?', 60_000);
       keys(terminal.session, 'Down', 'Enter');
-      const prompts = ['backend.go', 'backend_test.go', 'client.go', 'path_config.go', 'path_creds.go', 'path_creds_test.go', 'path_roles.go', 'path_roles_test.go', 'path_verify.go'];
+      const prompts = ['acceptance_test.go', 'backend.go', 'backend_test.go', 'client.go', 'path_config.go', 'path_creds.go', 'path_creds_test.go', 'path_roles.go', 'path_roles_test.go', 'path_verify.go'];
       for (const path of prompts) {
         const shown = await waitFor(terminal.session, new RegExp(`Apply (this fix|these \\d+ fixes) to ${path.replace('.', '\\.')}\\?`), 30_000);
         if (path === 'path_creds.go') expect(shown).toContain('Renewal and revocation act on the system that issued the lease [secrets-revoke-issuing-system]');

@@ -74,7 +74,9 @@ describe('workflows', () => {
 
   it('are clean by actionlint (pinned, through go run)', () => {
     const result = run('go', ['run', ACTIONLINT, '-no-color', ...ownWorkflows, ...generatedWorkflows], { cwd: work, env: { CGO_ENABLED: '0' } });
-    expect(result.stdout + result.stderr).toBe('');
+    // On a cold module cache `go run` says what it downloads; anything else is actionlint's.
+    const said = (result.stdout + result.stderr).split('\n').filter((line) => line !== '' && !line.startsWith('go: downloading '));
+    expect(said).toEqual([]);
     expect(result.code).toBe(0);
   }, 600_000);
 

@@ -67,12 +67,14 @@ describe('an upgrade killed outright', () => {
     expect(tree(dir)).toEqual(leftBehind);
     // The next real upgrade restores every file before it plans (seen at "planned"), then finishes.
     const snapshot = fresh('snapshot');
-    const next = await runCli(['upgrade', dir, '--allow-dirty'], { env: hookAt('planned', `cp -a '${dir}' '${snapshot}'`), timeout: 300_000 });
+    // The first upgrade to get this far fetches and compiles the SDK; on a cold module cache beside the go tier and a
+    // server build that has been seen to take over 5 minutes.
+    const next = await runCli(['upgrade', dir, '--allow-dirty'], { env: hookAt('planned', `cp -a '${dir}' '${snapshot}'`), timeout: 900_000 });
     expect(next.code, next.stderr).toBe(0);
     expect(tree(snapshot)).toEqual(before);
     expect(readFileSync(join(dir, 'Makefile'), 'utf8')).not.toContain('# older');
     expectClean(next, dir);
-  }, 600_000);
+  }, 1_500_000);
 });
 
 describe('overlapping runs', () => {
