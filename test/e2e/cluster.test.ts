@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, run, tempDir } from '../helpers/go.js';
-import { MYSQL_URL, PG_URL } from '../helpers/scaffold.js';
+import { MYSQL_URL, PG, PG_URL } from '../helpers/scaffold.js';
 import { startCluster, processesUnder, reapStaleClusters, CLUSTER_PREFIX, type Cluster, type ClusterNode } from './cluster.js';
 import { rebuild, scaffold, type Scaffolded } from './deploy.js';
 import { serverBinary } from './harness.js';
@@ -42,12 +42,7 @@ afterAll(async () => {
 
 // --- the systems the plugins manage -------------------------------------------------------------------------------
 
-const pg = new URL(PG_URL);
-const pgHost = pg.hostname || '127.0.0.1';
-const pgPort = pg.port || '5432';
-const pgDatabase = pg.pathname.replace(/^\//, '') || 'postgres';
-const pgAdmin = decodeURIComponent(pg.username || 'postgres');
-const pgAdminPassword = decodeURIComponent(pg.password || 'postgres');
+const { host: pgHost, port: pgPort, database: pgDatabase, admin: pgAdmin, adminPassword: pgAdminPassword } = PG;
 // MYSQL_URL is a Go DSN: user:password@tcp(host:port)/database
 const my = /^([^:@]*):?([^@]*)@tcp\(([^:)]+):?(\d*)\)\/(\w*)/.exec(MYSQL_URL)!;
 const [myAdmin, myAdminPassword, myHost, myPort] = [my[1]!, my[2]!, my[3]!, my[4] || '3306'];

@@ -4,19 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { dirname } from 'node:path';
 import { run, tempDir } from '../helpers/go.js';
-import { PG_URL } from '../helpers/scaffold.js';
+import { PG } from '../helpers/scaffold.js';
 import { deploy, rebuild, registerNewVersion, scaffold, tamper, CHECKSUM_ERROR, type Scaffolded } from './deploy.js';
 import { ROOT_TOKEN, serverBinary, useDevServer } from './harness.js';
 
 let plugin: Scaffolded;
 const work = tempDir('e2e-database');
 const server = useDevServer(work);
-const pg = new URL(PG_URL);
-const pgHost = pg.hostname || '127.0.0.1';
-const pgPort = pg.port || '5432';
-const pgDatabase = pg.pathname.replace(/^\//, '') || 'postgres';
-const pgAdmin = decodeURIComponent(pg.username || 'postgres');
-const pgAdminPassword = decodeURIComponent(pg.password || 'postgres');
+const { host: pgHost, port: pgPort, database: pgDatabase, admin: pgAdmin, adminPassword: pgAdminPassword } = PG;
 
 interface Creds {
   lease_id: string;

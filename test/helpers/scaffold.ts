@@ -17,6 +17,18 @@ export interface Variant {
 export const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable';
 export const MYSQL_URL = process.env.MYSQL_URL ?? 'root:@tcp(127.0.0.1:3306)/test';
 
+/** PG_URL's parts, for psql and for the connection URLs the end-to-end tests configure. */
+export const PG = (() => {
+  const url = new URL(PG_URL);
+  return {
+    host: url.hostname || '127.0.0.1',
+    port: url.port || '5432',
+    database: url.pathname.replace(/^\//, '') || 'postgres',
+    admin: decodeURIComponent(url.username || 'postgres'),
+    adminPassword: decodeURIComponent(url.password || 'postgres'),
+  };
+})();
+
 /** What a database variant's tests need to reach its database, by driver. */
 const DRIVER_ENV: Record<string, NodeJS.ProcessEnv> = { postgres: { PG_URL }, mysql: { MYSQL_URL } };
 
