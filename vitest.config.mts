@@ -18,6 +18,7 @@ const UNIT = [
   'test/metadata.test.ts',
   'test/progress.test.ts',
   'test/readme.test.ts',
+  'test/register.test.ts',
   'test/render.test.ts',
   'test/runner.test.ts',
   'test/schema.test.ts',
@@ -38,6 +39,8 @@ const ADVERSARIAL = [
 ];
 // Real servers: Vault (test/e2e), the databases, and an npm registry on 127.0.0.1 that the package managers install from.
 const SERVER = ['test/e2e/**/*.test.ts', 'test/doctor.test.ts', 'test/registry.test.ts'];
+// A real goreleaser snapshot (`npm run test:release`): a cold goreleaser build and six cross-builds, too long for CI.
+const RELEASE = ['test/snapshot.test.ts'];
 
 export default defineConfig({
   test: {
@@ -51,8 +54,9 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: UNIT, fileParallelism: true, maxWorkers: 2 } },
       // The Go and server suites saturate the CPU on their own; running files one at a time keeps timings honest.
       { extends: true, test: { name: 'adversarial', include: ADVERSARIAL, fileParallelism: true, maxWorkers: 2 } },
-      { extends: true, test: { name: 'go', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...ADVERSARIAL, ...SERVER], fileParallelism: false } },
+      { extends: true, test: { name: 'go', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...ADVERSARIAL, ...SERVER, ...RELEASE], fileParallelism: false } },
       { extends: true, test: { name: 'server', include: SERVER, fileParallelism: false } },
+      { extends: true, test: { name: 'release', include: RELEASE, fileParallelism: false } },
     ],
   },
 });

@@ -1,10 +1,12 @@
 // The command line: parse, decide whether to ask, resolve answers, render, write, build, report.
 import { existsSync, rmdirSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
 import { typeOf } from './catalog.js';
-import { DEFAULT_PLUGIN_VERSION, binDirectory, binaryName, buildPlugin, checkPlatform, checkPluginVersion, findOnPath, type BuildReport } from './build.js';
+import { DEFAULT_PLUGIN_VERSION, binDirectory, binaryName, buildPlugin, checkPlatform, checkPluginVersion, findOnPath, hostPlatform, type BuildReport } from './build.js';
+import { planRelease, readReleaseManifest } from './release.js';
+import { shellJoin } from './shell.js';
 import { CliError, EXIT } from './errors.js';
 import { buildManifest, manifestFile, readManifest } from './manifest.js';
 import { PACKAGE_VERSION } from './paths.js';
@@ -425,6 +427,27 @@ async function rebuild(directoryArg: string | undefined, options: CommonOptions 
   ui.result(report);
 }
 
+/** `register <manifest>`: the commands that put one platform's binary of a release into a server. */
+function registerRelease(manifestPath: string, options: { platform?: string; pluginDirectory?: string }, ui: Ui): void {
+  const plan = planRelease(readReleaseManifest(manifestPath), options.platform ?? hostPlatform(), manifestPath);
+  const { manifest, commands } = plan;
+  const install = options.pluginDirectory
+    ? [shellJoin(['install', '-m', '0755', join(dirname(manifestPath), plan.file), join(options.pluginDirectory, plan.file)])]
+    : [];
+  const c = ui.color;
+  ui.info(`${c.green('Release')} ${manifest.version} of ${manifest.name} ${c.dim(`(${typeOf(manifest.type).label})`)}`);
+  ui.info(`  file:   ${plan.file} ${c.dim(`(${plan.platform})`)}`);
+  ui.info(`  sha256: ${c.bold(plan.sha256)}`);
+  ui.info();
+  ui.info(
+    install.length
+      ? 'Install it into the plugin directory, then, with VAULT_ADDR and VAULT_TOKEN set, register, enable and use it:'
+      : "Copy the file into the server's plugin_directory (a copy, executable; --plugin-directory prints the line), then, with VAULT_ADDR and VAULT_TOKEN set:",
+  );
+  for (const line of [...install, ...commands.setup, commands.register, ...commands.enable, ...commands.use]) ui.info(`  ${line}`);
+  ui.result({ ...plan, install });
+}
+
 type UpgradeFlags = CommonOptions & { sdkVersion?: string; include?: string[]; allFixes?: boolean; check?: boolean; allowDirty?: boolean; dryRun?: boolean };
 
 async function upgrade(directoryArg: string | undefined, options: UpgradeFlags, ui: Ui, interrupts: Interrupts): Promise<void> {
@@ -571,6 +594,16 @@ function buildProgram(run: (action: () => Promise<void>) => void, interrupts: In
       .option('--dry-run', 'print a unified diff per file of what would change; write nothing'),
   ).action((directory: string | undefined, options: UpgradeFlags) =>
     run(() => upgrade(directory, options, uiFor(options), interrupts)),
+  );
+  commonOptions(
+    program
+      .command('register')
+      .description("print the commands that register a release, from its manifest (make release-manifest writes it)")
+      .argument('<manifest>', "the release's <name>_<version>_manifest.json")
+      .option('--platform <os/arch>', "the server's OS and CPU, e.g. linux/amd64 (default: this machine's)")
+      .option('--plugin-directory <dir>', "the server's plugin_directory: adds the line that installs the binary there"),
+  ).action((manifest: string, options: CommonOptions & { platform?: string; pluginDirectory?: string }) =>
+    run(async () => registerRelease(manifest, options, uiFor(options))),
   );
   commonOptions(
     program

@@ -51,6 +51,10 @@ function buildContext(answers: Answers, versions: Versions, year: number) {
     sdkVersion: versions.sdk,
     apiVersion: versions.api,
     goVersion: versions.go,
+    goreleaserVersion: versions.tools.goreleaser,
+    cyclonedxGomodVersion: versions.tools.cyclonedxGomod,
+    // Written into the release manifest, so `register` can print a database plugin's connection example.
+    dbDriverOrEmpty: answers.dbDriver ?? '',
     defaultVersion: DEFAULT_PLUGIN_VERSION,
     year,
   };

@@ -11,6 +11,8 @@ export interface Versions {
   go: string;
   /** The Vault releases at both ends of the range the generated plugins are tested against (`npm run test:oldest`). */
   vault: { oldest: string; newest: string };
+  /** Release tools the generated project pins: goreleaser (the release workflow, `make snapshot`), cyclonedx-gomod (SBOMs). */
+  tools: { goreleaser: string; cyclonedxGomod: string };
 }
 
 export function readVersions(templatesDir = TEMPLATES_DIR): Versions {

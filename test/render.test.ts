@@ -14,7 +14,7 @@ const answers: Answers = {
   dbDriver: null,
   license: 'MPL-2.0',
 };
-const versions = { sdk: 'v0.1.0', api: 'v1.0.0', go: '1.25', vault: { oldest: '1.19.0', newest: '1.21.1' } };
+const versions = { sdk: 'v0.1.0', api: 'v1.0.0', go: '1.25', vault: { oldest: '1.19.0', newest: '1.21.1' }, tools: { goreleaser: 'v2.0.0', cyclonedxGomod: 'v1.0.0' } };
 
 describe('outputPath', () => {
   it('substitutes the name, turns a leading underscore into a dot and drops .hbs', () => {
