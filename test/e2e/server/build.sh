@@ -5,6 +5,8 @@
 #
 #   bash test/e2e/server/build.sh            the newest server the generated plugins support (this folder)
 #   bash test/e2e/server/build.sh oldest     the oldest one (test/e2e/server/oldest/)
+#   bash test/e2e/server/build.sh oldest --cached-path
+#                                            print where that binary is cached, build nothing (it may not be there)
 #
 # Cache: ${CVP_SERVER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/create-vault-plugin/server}/vault-<version>/vault
 # A cached binary is reused as it is; the key is the Vault version in go.mod, so after changing only a replace line
@@ -34,7 +36,7 @@ mkdir -p "$cache_root/$name-$version"
 dir="$(cd "$cache_root/$name-$version" && pwd -P)"
 binary="$dir/$name"
 
-if [[ -x $binary ]]; then
+if [[ ${2:-} == --cached-path || -x $binary ]]; then
   printf '%s\n' "$binary"
   exit 0
 fi
