@@ -7,7 +7,9 @@
 //
 // For the tests only (this script is not in the package): `--catalog <module>` adds the records that module exports
 // by default to the catalog, and `--out <dir>` bundles into <dir>/dist with templates from <dir>/templates, so a test
-// can build a package with a throw-away type without touching this checkout.
+// can build a package with a throw-away type without touching this checkout. `--without <list>` (for
+// `npm run bench -- --each`) leaves start-up optimisations out, so each one's gain is measured: lazy-child-process,
+// tty-shim, lazy-chunks (prompts, doctor and execa inside cli.cjs), minify.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,10 +17,11 @@ import { parseArgs } from 'node:util';
 import { build, transform } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { catalog: { type: 'string' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { catalog: { type: 'string' }, out: { type: 'string' }, without: { type: 'string' } } });
 const out = args.out ? resolve(args.out) : root;
 const templatesDir = join(out, 'templates');
 const dist = join(out, 'dist');
+const without = new Set((args.without ?? '').split(',').filter(Boolean));
 const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20.19', logLevel: 'warning' };
 
 /** With --catalog, src/catalog.ts gains the extra module's records as it loads, in every bundle made here. */
@@ -85,7 +88,7 @@ const cjs = {
   // import() of a chunk becomes require(), so every file of dist/ loads through one path (and V8's code cache, see
   // bin/compile-cache.cjs).
   supported: { 'dynamic-import': false },
-  minify: process.env.CVP_NO_MINIFY !== '1',
+  minify: process.env.CVP_NO_MINIFY !== '1' && !without.has('minify'),
   metafile: true,
   legalComments: 'none',
   define: { 'import.meta.url': '__cvpModuleUrl' },
@@ -95,7 +98,7 @@ const lazyExternals = {
   name: 'lazy-externals',
   setup(b) {
     b.onResolve({ filter: /^(\.\/prompts\.js|\.\/doctor-command\.js|execa)$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: LAZY[args.path], external: true } : undefined,
+      args.kind === 'dynamic-import' && !without.has('lazy-chunks') ? { path: LAZY[args.path], external: true } : undefined,
     );
   },
 };
@@ -117,12 +120,12 @@ const results = await Promise.all([
           // commander loads child_process (and with it net, stream, dns…) for executable subcommands, which this CLI
           // has none of: it gets a stand-in that loads the real module on first use.
           b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-            /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'cvp' } : undefined,
+            !without.has('lazy-child-process') && /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'cvp' } : undefined,
           );
           // chalk asks isatty(1) and isatty(2) as it loads; src/tty.ts answers for pipes, files and /dev/null
           // without loading node:tty and node:net.
           b.onResolve({ filter: /^(node:)?tty$/ }, (args) =>
-            /[\\/]node_modules[\\/](chalk|supports-color)[\\/]/.test(args.importer) ? { path: join(root, 'src/tty.ts') } : undefined,
+            !without.has('tty-shim') && /[\\/]node_modules[\\/](chalk|supports-color)[\\/]/.test(args.importer) ? { path: join(root, 'src/tty.ts') } : undefined,
           );
           b.onLoad({ filter: /^lazy-child-process$/, namespace: 'cvp' }, () => ({
             contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
