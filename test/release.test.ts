@@ -10,7 +10,8 @@ interface GoreleaserConfig {
   version: number;
   project_name: string;
   builds: Array<{ id: string; main: string; binary: string; env?: string[]; flags?: string[]; ldflags?: string[] }>;
-  archives?: Array<{ formats?: string[]; format?: string; name_template?: string; files?: unknown[] }>;
+  archives?: Array<{ id?: string; formats?: string[]; format?: string; name_template?: string; files?: unknown[] }>;
+  sboms?: Array<{ id?: string; artifacts?: string; documents?: string[] }>;
   checksum: { name_template: string; algorithm?: string; ids?: string[]; extra_files?: unknown[]; split?: boolean };
   source?: { enabled?: boolean };
   nfpms?: unknown[];
@@ -48,7 +49,19 @@ describe.each(CASES)('the %s plugin’s .goreleaser.yaml', (_type, answers) => {
     expect(config.checksum.extra_files ?? []).toEqual([]);
     expect(config.source?.enabled ?? false).toBe(false);
     expect(config.nfpms ?? []).toEqual([]);
-    if (config.checksum.ids) expect(config.checksum.ids).toEqual(config.builds.map((b) => b.id));
+    // goreleaser lists every uploadable artifact whose id the checksum's ids name (all of them without ids): a bare
+    // binary carries its archive's id ("default" unless set), an SBOM its sboms entry's id ("default" too). So with
+    // SBOMs, ids must name the archives alone, and no SBOM may share their id.
+    const archiveIds = config.archives!.map((a) => a.id ?? 'default');
+    if (config.sboms?.length || config.checksum.ids) expect(config.checksum.ids).toEqual(archiveIds);
+    for (const sbom of config.sboms ?? []) expect(archiveIds).not.toContain(sbom.id ?? 'default');
+  });
+
+  it('names each SBOM after its released binary, so six platforms upload six distinct files', () => {
+    for (const sbom of config.sboms ?? []) {
+      expect(sbom.artifacts).toBe('binary');
+      expect(sbom.documents).toEqual([`${config.archives![0]!.name_template}.cdx.json`]);
+    }
   });
 
   it('builds each binary as the Makefile does: static, trimmed, with the version Vault registers', () => {

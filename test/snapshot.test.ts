@@ -56,7 +56,7 @@ describe('a goreleaser snapshot of a generated project', () => {
       // The promise: the line for this artifact is the hash of the binary itself, not of an archive around it.
       expect(sums.get(binary.name), binary.name).toBe(sha256);
       expect(manifest.binaries[`${binary.goos}/${binary.goarch}`]).toEqual({ file: binary.name, sha256 });
-      const sbom = JSON.parse(readFileSync(join(dist, `${binary.name}.cdx.json`), 'utf8')) as { bomFormat: string; components?: Array<{ name: string }> };
+      const sbom = JSON.parse(readFileSync(join(dist, `${prefix}_${binary.goos}_${binary.goarch}.cdx.json`), 'utf8')) as { bomFormat: string; components?: Array<{ name: string }> };
       expect(sbom.bomFormat).toBe('CycloneDX');
       expect(sbom.components?.map((c) => c.name)).toContain('github.com/hashicorp/vault/sdk');
     }
