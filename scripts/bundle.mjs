@@ -10,7 +10,7 @@
 // can build a package with a throw-away type without touching this checkout. `--without <list>` (for
 // `npm run bench -- --each`) leaves start-up optimisations out, so each one's gain is measured: lazy-child-process,
 // tty-shim, lazy-chunks (prompts, doctor and execa inside cli.cjs), minify.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,7 +20,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({ options: { catalog: { type: 'string' }, out: { type: 'string' }, without: { type: 'string' } } });
 const out = args.out ? resolve(args.out) : root;
 const templatesDir = join(out, 'templates');
-const dist = join(out, 'dist');
+// Built beside dist/ and swapped in at the end, so a CLI run (or a test) started meanwhile never finds dist/ half written.
+const finalDist = join(out, 'dist');
+const dist = join(out, `.dist-${process.pid}`);
 const without = new Set((args.without ?? '').split(',').filter(Boolean));
 const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20.19', logLevel: 'warning' };
 
@@ -162,3 +164,8 @@ writeFileSync(join(dist, 'THIRD_PARTY_LICENSES.txt'), `create-vault-plugin bundl
 // `--help` and `--version` are answered by bin/ without loading the bundle: the help text is rendered here, once.
 const { helpText } = await import(pathToFileURL(join(dist, 'cli.cjs')).href);
 writeFileSync(join(dist, 'help.txt'), helpText());
+
+const previous = join(out, `.dist-old-${process.pid}`);
+if (existsSync(finalDist)) renameSync(finalDist, previous);
+renameSync(dist, finalDist);
+rmSync(previous, { recursive: true, force: true });

@@ -1,11 +1,11 @@
 // The command line: parse, decide whether to ask, resolve answers, render, write, build, report.
 import { existsSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { flagName, readAnswersFile, resolveAnswers, type RawAnswers } from './answers.js';
 import { typeOf } from './catalog.js';
 import { DEFAULT_PLUGIN_VERSION, binDirectory, binaryName, buildPlugin, checkPlatform, checkPluginVersion, findOnPath, hostPlatform, type BuildReport } from './build.js';
-import { planRelease, readReleaseManifest } from './release.js';
+import { planRelease, readReleaseManifest, releasedFilePath } from './release.js';
 import { shellJoin } from './shell.js';
 import { CliError, EXIT } from './errors.js';
 import { buildManifest, manifestFile, readManifest } from './manifest.js';
@@ -432,7 +432,7 @@ function registerRelease(manifestPath: string, options: { platform?: string; plu
   const plan = planRelease(readReleaseManifest(manifestPath), options.platform ?? hostPlatform(), manifestPath);
   const { manifest, commands } = plan;
   const install = options.pluginDirectory
-    ? [shellJoin(['install', '-m', '0755', join(dirname(manifestPath), plan.file), join(options.pluginDirectory, plan.file)])]
+    ? [shellJoin(['install', '-m', '0755', releasedFilePath(manifestPath, plan.file), join(options.pluginDirectory, plan.file)])]
     : [];
   const c = ui.color;
   ui.info(`${c.green('Release')} ${manifest.version} of ${manifest.name} ${c.dim(`(${typeOf(manifest.type).label})`)}`);

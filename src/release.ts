@@ -1,8 +1,8 @@
 // A generated project's release manifest (`make release-manifest`, beside the release's SHA256SUMS): the plugin's
 // name, type and version and each platform's file and sha256. `create-vault-plugin register <manifest>` reads it and
 // prints the commands that put that release into a server — the same commands `build` prints, from the same catalog.
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { checkPlatform, checkPluginVersion, type PluginCommands } from './build.js';
 import { commandWords, DB_DRIVERS, pluginType, type DbDriver } from './catalog.js';
 import { CliError, EXIT } from './errors.js';
@@ -98,4 +98,23 @@ export function planRelease(manifest: ReleaseManifest, platform: string, manifes
     sha256: binary.sha256,
     commands: { setup: words.setup, register: shellJoin(words.register), enable: words.enable.map(shellJoin), use: words.use },
   };
+}
+
+/**
+ * Where the released file is on this machine: beside the manifest in a downloaded release; in a goreleaser dist/ (a
+ * snapshot, or the release folder before upload) the file keeps its build path and only takes the released name on
+ * upload, which dist/artifacts.json records.
+ */
+export function releasedFilePath(manifestPath: string, file: string): string {
+  const beside = join(dirname(manifestPath), file);
+  if (existsSync(beside)) return beside;
+  try {
+    const artifacts = JSON.parse(readFileSync(join(dirname(manifestPath), 'artifacts.json'), 'utf8')) as Array<{ name?: unknown; path?: unknown; type?: unknown }>;
+    const built = artifacts.find((a) => a.name === file && a.type === 'Binary' && typeof a.path === 'string');
+    // goreleaser writes paths relative to the project it ran in, the folder that holds dist/.
+    if (built) return resolve(dirname(dirname(manifestPath)), built.path as string);
+  } catch {
+    // No artifacts.json (a downloaded release): the file is expected beside the manifest.
+  }
+  return beside;
 }

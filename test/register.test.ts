@@ -89,6 +89,25 @@ describe('create-vault-plugin register', () => {
     expect(lines[register]).toContain(`-sha256=${SHA_AMD} -command=demo_1.2.3_linux_amd64 -version=v1.2.3 secret demo`);
   });
 
+  it('in a goreleaser dist/ (a snapshot), installs the file from its build path, which artifacts.json records', () => {
+    // goreleaser names a bare binary only as it uploads it: in dist/ it is still dist/<id>_<os>_<arch>_<variant>/<binary>.
+    const project = join(root, 'snapshot-project');
+    const dist = join(project, 'dist');
+    mkdirSync(join(dist, 'demo_linux_amd64_v1'), { recursive: true });
+    writeFileSync(join(dist, 'demo_linux_amd64_v1', 'demo'), 'binary');
+    writeFileSync(join(dist, 'demo_1.2.3_manifest.json'), JSON.stringify(good));
+    writeFileSync(
+      join(dist, 'artifacts.json'),
+      JSON.stringify([
+        { name: 'demo', path: 'dist/demo_linux_amd64_v1/demo', type: 'Binary' },
+        { name: 'demo_1.2.3_linux_amd64', path: 'dist/demo_linux_amd64_v1/demo', type: 'Binary' },
+      ]),
+    );
+    const result = cli(['register', join(dist, 'demo_1.2.3_manifest.json'), '--platform', 'linux/amd64', '--plugin-directory', '/plugins'], { cwd: root });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`install -m 0755 ${join(dist, 'demo_linux_amd64_v1', 'demo')} /plugins/demo_1.2.3_linux_amd64`);
+  });
+
   it('--json prints one document with the plan', () => {
     const path = manifestFile(good);
     const result = cli(['register', path, '--platform', 'linux/arm64', '--json'], { cwd: root });

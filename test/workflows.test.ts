@@ -80,13 +80,16 @@ describe('workflows', () => {
     expect(result.code).toBe(0);
   }, 600_000);
 
-  it('the generated goreleaser config signs the checksum file keyless with cosign, and signs nothing else', () => {
+  it('the generated goreleaser config signs the checksum file and the SBOMs keyless with cosign, and nothing else', () => {
     const dir = join(work, 'secrets');
     const config = parse(readFileSync(join(dir, '.goreleaser.yaml'), 'utf8')) as { signs: Array<{ cmd: string; artifacts: string; args: string[] }> };
-    expect(config.signs).toHaveLength(1);
-    expect(config.signs[0]).toMatchObject({ cmd: 'cosign', artifacts: 'checksum' });
-    expect(config.signs[0]!.args).toEqual(expect.arrayContaining(['sign-blob', '--yes', '${artifact}']));
-    expect(config.signs[0]!.args.join(' ')).not.toMatch(/--key/);
+    // The binaries need no signature of their own: their sha256 lines are in the signed checksum file.
+    expect(config.signs.map((s) => s.artifacts).sort()).toEqual(['checksum', 'sbom']);
+    for (const sign of config.signs) {
+      expect(sign.cmd).toBe('cosign');
+      expect(sign.args).toEqual(expect.arrayContaining(['sign-blob', '--yes', '${artifact}']));
+      expect(sign.args.join(' ')).not.toMatch(/--key/);
+    }
     const release = readFileSync(join(dir, '.github/workflows/release.yml'), 'utf8');
     expect(release).toMatch(/sigstore\/cosign-installer@[0-9a-f]{40}/);
   });
