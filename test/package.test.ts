@@ -13,13 +13,15 @@ afterAll(() => removeDir(work));
 describe('the packed package', () => {
   let tarball: string;
 
-  it('is one tarball of at most 336 KB with no runtime dependencies and only what a user needs', () => {
+  it('is one tarball of at most 352 KB with no runtime dependencies and only what a user needs', () => {
     const out = mustRun('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, env: { npm_config_loglevel: 'error' } });
     const [info] = JSON.parse(out) as Array<{ filename: string; size: number; files: Array<{ path: string }> }>;
     tarball = join(work, info!.filename);
     // 300 KB until the template fixes of issue 16 (TLS, statement parsing, WAL, identity) and doctor added ~11 KB packed;
     // 320 KB until the changelog of fixes for upgrade (~5 KB) and the acceptance tests of every type (~4 KB) came.
-    expect(statSync(tarball).size).toBeLessThanOrEqual(336 * 1024);
+    // 336 KB until the release path (SBOM, release manifest, `register`: ~3 KB) and the parameterised partials came: a
+    // strict-mode Handlebars lookup is compiled with its source position, ~4 KB packed across the three types.
+    expect(statSync(tarball).size).toBeLessThanOrEqual(352 * 1024);
     const tops = new Set(info!.files.map((f) => f.path.split('/')[0]));
     expect([...tops].sort()).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'package.json', 'templates']);
     // Handlebars sources ship precompiled in dist/; only files copied as they are ship under templates/.
