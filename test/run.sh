@@ -44,9 +44,16 @@ else
   echo "==> building the test server in the background (cached after the first time)"
   ( bash test/e2e/server/build.sh >"$logs/server.log" 2>&1; echo $? >"$logs/server.rc" ) &
   server=$!
-  # The oldest supported server follows it at the lowest priority, in a process group of its own so it can be stopped.
-  if [ ! -x "$(bash test/e2e/server/build.sh oldest --cached-path)" ]; then
-    setsid bash -c 'while [ ! -e "$1/server.rc" ]; do sleep 5; done; exec nice -n 19 bash test/e2e/server/build.sh oldest >"$1/oldest.log" 2>&1' _ "$logs" &
+  # Two builds too long for a cold run's budget follow it at the lowest priority, in a process group of their own so
+  # they can be stopped: the oldest supported server, then the goreleaser the generated projects pin (for the release
+  # tier). Each goes as far as the time the tiers leave; the Go build cache keeps what was compiled for the next run.
+  goreleaser_version="$(node -p "require('./templates/versions.json').tools.goreleaser")"
+  goreleaser_dir="${XDG_CACHE_HOME:-$HOME/.cache}/create-vault-plugin/tools/goreleaser-$goreleaser_version"
+  if [ ! -x "$(bash test/e2e/server/build.sh oldest --cached-path)" ] || [ ! -x "$goreleaser_dir/goreleaser" ]; then
+    setsid bash -c 'while [ ! -e "$1/server.rc" ]; do sleep 5; done
+      nice -n 19 bash test/e2e/server/build.sh oldest >"$1/oldest.log" 2>&1
+      mkdir -p "$2" && GOBIN="$2" CGO_ENABLED=0 exec nice -n 19 go install "github.com/goreleaser/goreleaser/v2@$3" >"$1/goreleaser.log" 2>&1' \
+      _ "$logs" "$goreleaser_dir" "$goreleaser_version" &
     oldest=$!
   fi
   echo "==> unit tier"
@@ -70,27 +77,35 @@ else
     server_tier_rc=1
   fi
   wait "$fast"
-  # The oldest supported server: built at the lowest priority once the newest one is there, from the go tier on, so
-  # it takes only the CPU the tiers leave. A cold build does not fit every run's budget: when it has not finished by
-  # now it is stopped (the Go build cache keeps what it compiled, so the next run goes on from there) and its tier
-  # waits for a run that finds the server cached; `npm run test:oldest` runs it on demand.
+  # The oldest supported server's tier, when its low-priority build has finished (in this run or an earlier one); the
+  # build is stopped after the release tier when it has not (the Go build cache keeps what it compiled, so the next
+  # run goes on from there); `npm run test:oldest` runs the tier on demand.
   oldest_rc=0
   if [ -x "$(bash test/e2e/server/build.sh oldest --cached-path)" ]; then
-    [ -n "${oldest:-}" ] && wait "$oldest"
     echo "==> oldest-server tier (the end-to-end tests but the cluster's, against the oldest supported Vault)"
     CVP_SERVER=oldest npx vitest run --project server test/e2e --exclude test/e2e/cluster.test.ts
     oldest_rc=$?
   else
-    [ -n "${oldest:-}" ] && kill -- -"$oldest" 2>/dev/null
     echo "==> oldest-server tier: SKIPPED this run, its server is not built yet (cold cache; a build at low priority went"
     echo "    as far as the other tiers left time, and the next run goes on from there). Run: npm run test:oldest"
   fi
+  # The release tier: a real goreleaser snapshot of a generated project (test/snapshot.test.ts), when goreleaser is built.
+  release_rc=0
+  if [ -x "$goreleaser_dir/goreleaser" ]; then
+    echo "==> release tier (a goreleaser $goreleaser_version snapshot of a generated project)"
+    npx vitest run --project release
+    release_rc=$?
+  else
+    echo "==> release tier: SKIPPED this run, goreleaser $goreleaser_version is not built yet (cold cache; built at low"
+    echo "    priority while the tiers ran, and the next run goes on from there). Run: npm run test:release"
+  fi
+  [ -n "${oldest:-}" ] && kill -- -"$oldest" 2>/dev/null
   set -e
   echo "==> adversarial tier:"
   cat "$logs/fast.log"
   fast_rc="$(cat "$logs/fast.rc")"
   unset CVP_TEST_BUNDLED
-  [ "$fast_rc" -eq 0 ] && [ "$go_rc" -eq 0 ] && [ "$server_tier_rc" -eq 0 ] && [ "$oldest_rc" -eq 0 ] || exit 1
+  [ "$fast_rc" -eq 0 ] && [ "$go_rc" -eq 0 ] && [ "$server_tier_rc" -eq 0 ] && [ "$oldest_rc" -eq 0 ] && [ "$release_rc" -eq 0 ] || exit 1
 fi
 
 # A second Node in the matrix: the newest LTS line runs the tests of what differs between Node versions (start-up
