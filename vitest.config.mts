@@ -22,7 +22,6 @@ const UNIT = [
   'test/render.test.ts',
   'test/runner.test.ts',
   'test/schema.test.ts',
-  'test/tty.test.ts',
   'test/ui.test.ts',
   'test/write.test.ts',
 ];

@@ -71,7 +71,7 @@ const withoutRows = each
   ? {
       '−compile cache': scaffoldWith(bin, 'c', { NODE_DISABLE_COMPILE_CACHE: '1' }),
       ...Object.fromEntries(
-        ['lazy-child-process', 'tty-shim', 'lazy-chunks', 'minify'].map((what) => [`−${what}`, scaffoldWith(withoutBin(what), `${what}-`)]),
+        ['lazy-chunks', 'minify'].map((what) => [`−${what}`, scaffoldWith(withoutBin(what), `${what}-`)]),
       ),
       // --help through the bundle, as it would run without bin/'s answer from dist/help.txt.
       '--help −bin path': () => time(['-e', `require(${JSON.stringify(join(root, 'dist/cli.cjs'))}).main(['node', 'cvp', '--help'])`]),

@@ -12,7 +12,7 @@ import { buildManifest, manifestFile, readManifest } from './manifest.js';
 import { PACKAGE_VERSION } from './paths.js';
 import { readVersions, renderProject, type RenderedFile } from './render.js';
 import { FIELDS, type AnswerKey, type Answers } from './schema.js';
-import { isatty } from './tty.js';
+import { isatty } from 'node:tty';
 import { createUi, type Ui } from './ui.js';
 import { conflictError, fsError, inspectTarget, planWrite, recoveryNote, settleClaims, stopIfInterrupted, writeProject, type Overwrite, type TargetState, type Transaction } from './write.js';
 import { checkpoint } from './hooks.js';
