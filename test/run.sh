@@ -126,7 +126,7 @@ if [ $# -eq 0 ]; then
     echo "==> running the Node-facing tests again on node $("$node24" --version)"
     PATH="$(dirname "$node24"):$PATH" "$node24" node_modules/vitest/vitest.mjs run test/cli.test.ts test/catalog.test.ts test/compile-cache.test.ts test/interrupt.test.ts \
       test/interactive.test.ts test/package.test.ts test/golden.test.ts test/render.test.ts test/schema.test.ts \
-      test/answers.test.ts test/write.test.ts test/ui.test.ts test/habits.test.ts test/runner.test.ts test/progress.test.ts \
+      test/answers.test.ts test/write.test.ts test/ui.test.ts test/habits.test.ts test/runner.test.ts test/progress.test.ts test/register.test.ts \
       test/adversarial/targets.test.ts test/adversarial/inputs.test.ts test/adversarial/output.test.ts
   fi
 fi
