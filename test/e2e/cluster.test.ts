@@ -538,7 +538,7 @@ describe.sequential('every plugin type on a three-node raft cluster', () => {
     }
     expect([...served].sort()).toEqual(cluster.nodes.map((n) => n.id).sort());
     note(`v0.2.0 served by every node once active: ${[...served].join(', ')}`);
-    sh(current, 'vault lease revoke -prefix database/creds/');
+    sh(current, 'vault lease revoke -sync -prefix database/creds/');
   }, 900_000);
 });
 

@@ -81,7 +81,7 @@ describe('a generated database plugin in a real server', () => {
       expect(login.stdout.trim()).toBe(username);
 
       expect(server().json<{ lease_duration: number }>('lease', 'renew', creds.lease_id).lease_duration).toBeGreaterThan(0);
-      server().vault('lease', 'revoke', creds.lease_id);
+      server().vault('lease', 'revoke', '-sync', creds.lease_id);
       expect(roleExists(username)).toBe(false);
     }
   }, 120_000);
@@ -97,7 +97,7 @@ describe('a generated database plugin in a real server', () => {
     expect(connection.data.plugin_version).toBe('v0.2.0');
     const creds = server().json<Creds>('read', 'database/creds/pgusers-role');
     expect(roleExists(creds.data.username)).toBe(true);
-    server().vault('lease', 'revoke', creds.lease_id);
+    server().vault('lease', 'revoke', '-sync', creds.lease_id);
     expect(roleExists(creds.data.username)).toBe(false);
     plugin = next;
   }, 600_000);
@@ -131,7 +131,7 @@ describe('a generated database plugin in a real server', () => {
     const issueAndRevoke = () => {
       const creds = server().json<Creds>('read', 'database/creds/pgusers-role');
       expect(roleExists(creds.data.username)).toBe(true);
-      server().vault('lease', 'revoke', creds.lease_id);
+      server().vault('lease', 'revoke', '-sync', creds.lease_id);
       expect(roleExists(creds.data.username)).toBe(false);
     };
     const connectionVersion = () => server().json<{ data: { plugin_version: string } }>('read', 'database/config/pgusers').data.plugin_version;

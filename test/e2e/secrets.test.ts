@@ -46,7 +46,7 @@ describe('a generated secrets engine in a real server', () => {
     expect(renewed.lease_id).toBe(creds.lease_id);
     expect(renewed.lease_duration).toBeGreaterThan(0);
 
-    server().vault('lease', 'revoke', creds.lease_id);
+    server().vault('lease', 'revoke', '-sync', creds.lease_id);
     expect(verify(password)).toBe(false);
     const lookup = server().sh(`vault lease lookup ${creds.lease_id}`);
     expect(lookup.code).not.toBe(0);
