@@ -187,7 +187,7 @@ try {
     const detected = counts.killed + counts.timedOut;
     const scored = detected + counts.lived + counts.notCovered;
     const score = scored === 0 ? 100 : (100 * detected) / scored;
-    results.push({ variant: variant.id, tests: acceptance ? 'unit+acceptance' : 'unit', ...counts, score, seconds: Math.round((Date.now() - started) / 1000), survivors, equivalent });
+    results.push({ variant: variant.id, tests: acceptance ? 'unit+acceptance' : 'unit', ...counts, score, seconds: Math.round((Date.now() - started) / 1000), survivors, equivalentMutants: equivalent });
     console.error(`mutation: ${variant.id}: ${score.toFixed(1)}% in ${results.at(-1).seconds}s`);
   }
 } finally {
