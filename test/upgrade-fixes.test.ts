@@ -80,8 +80,8 @@ function commit(dir: string, message: string): void {
 
 /** The edits a plugin author makes to a secrets engine: beside the fixed lines and far from them. */
 const SECRETS_EDITS: Array<[string, string, string]> = [
-  // pathCredsRead, which the write-ahead-log fix changes a few lines further down.
-  ['path_creds.go', '// Base32 text from crypto/rand: 10 characters (50 bits) tell users of one role apart', '// Our naming scheme, base32 from crypto/rand: 10 characters (50 bits) tell users of one role apart'],
+  // pathCredsRead, which the write-ahead-log and username-template fixes change a few lines further down.
+  ['path_creds.go', 'does not exist: create it by writing to roles/%s', 'does not exist (ask the platform team): create it by writing to roles/%s'],
   // secretCredsRevoke, which the issuing-system fix changes after getClient.
   ['path_creds.go', 'errors.New("lease has no username in its internal data")', 'errors.New("this lease names no user to revoke (internal data has no username)")'],
   // secretCredsRenew, whose role lookup the issuing-system fix replaces a few lines above.
@@ -194,7 +194,7 @@ describe('upgrade from 0.1.0: fixes for the files users own', () => {
     expect(dry.stdout).toMatch(/^diff --git a\/\.github\/workflows\/release\.yml b\/\.github\/workflows\/release\.yml$/m);
     expect(dry.stdout).not.toMatch(/ bb\/|^diff --git ab\//m);
     expect(dry.stdout).toContain('+func checkIssuer(');
-    expect(dry.stdout).toMatch(/fix-available path_creds\.go \(merges cleanly with your edits\) \[secrets-revoke-issuing-system, secrets-write-ahead-log, openapi-operation-ids\]/);
+    expect(dry.stdout).toMatch(/fix-available path_creds\.go \(merges cleanly with your edits\) \[secrets-revoke-issuing-system, secrets-write-ahead-log, secrets-username-template-password-policy, openapi-operation-ids\]/);
     expect(treeHash(dir)).toBe(before);
 
     // In CI without consent: managed files move, the user's files are only reported.
@@ -223,7 +223,7 @@ describe('upgrade from 0.1.0: fixes for the files users own', () => {
     for (const path of ['client.go', 'path_config.go', 'path_verify.go', 'backend_test.go', 'path_creds_test.go', 'path_roles_test.go', 'README.md']) expect(status[path], path).toBe('updated');
     expect(status['LICENSE']).toBe('user-owned');
     expect(status['go.mod']).toBe('user-owned');
-    expect(report.fixes.map((f) => f.id)).toEqual(['secrets-revoke-issuing-system', 'secrets-write-ahead-log', 'secrets-client-lifecycle', 'secrets-role-locks', 'openapi-operation-ids', 'readme-dev-loop', 'acceptance-tests']);
+    expect(report.fixes.map((f) => f.id)).toEqual(['secrets-revoke-issuing-system', 'secrets-write-ahead-log', 'secrets-client-lifecycle', 'secrets-role-locks', 'secrets-username-template-password-policy', 'tests-shared-helpers', 'openapi-operation-ids', 'readme-dev-loop', 'acceptance-tests']);
     expect(report.go).toEqual({ ok: true }); // upgrade ran go build ./... and go test ./... on the merged project
     expect(report.manifestAdvanced).toBe(true);
     expectSecretsEditsKept(dir);
@@ -380,7 +380,7 @@ func (b *backend) verifyCredential(ctx context.Context, req *logical.Request, d 
 `,
     );
     commit(dir, 'our own verify path');
-    const goFiles = ['backend.go', 'client.go', 'path_config.go', 'path_creds.go', 'path_roles.go', 'path_verify.go', 'backend_test.go', 'path_creds_test.go', 'path_roles_test.go'];
+    const goFiles = ['backend.go', 'client.go', 'path_config.go', 'path_creds.go', 'path_roles.go', 'path_verify.go', 'backend_test.go', 'path_config_test.go', 'path_creds_test.go', 'path_roles_test.go'];
     const before = Object.fromEntries(goFiles.map((p) => [p, read(dir, p)]));
     const result = cli(['upgrade', dir, '--all-fixes', '--json']);
     expect(result.code, result.stderr).toBe(0);
@@ -434,7 +434,7 @@ func (b *backend) verifyCredential(ctx context.Context, req *logical.Request, d 
       // test among them.
       await waitFor(terminal.session, 'Apply this fix to README.md?', 60_000);
       keys(terminal.session, 'Down', 'Enter');
-      const prompts = ['acceptance_test.go', 'backend.go', 'backend_test.go', 'client.go', 'path_config.go', 'path_creds.go', 'path_creds_test.go', 'path_roles.go', 'path_roles_test.go', 'path_verify.go'];
+      const prompts = ['acceptance_test.go', 'backend.go', 'backend_test.go', 'client.go', 'path_config.go', 'path_config_test.go', 'path_creds.go', 'path_creds_test.go', 'path_roles.go', 'path_roles_test.go', 'path_verify.go'];
       for (const path of prompts) {
         const shown = await waitFor(terminal.session, new RegExp(`Apply (this fix|these \\d+ fixes) to ${path.replace('.', '\\.')}\\?`), 30_000);
         if (path === 'path_creds.go') expect(shown).toContain('Renewal and revocation act on the system that issued the lease [secrets-revoke-issuing-system]');
