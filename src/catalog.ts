@@ -34,6 +34,11 @@ export interface PluginType {
   readonly sdkModules: readonly SdkModule[];
   /** Mount paths Vault keeps for itself: enabling the plugin there would fail. */
   readonly reservedMounts: readonly string[];
+  /**
+   * go.sum lines the type's own imports need beyond its layers' go.sum, as `go mod tidy` writes them; each module
+   * whose source hash (h1:, not /go.mod) is here is also required in go.mod, as indirect.
+   */
+  readonly goSum?: readonly string[];
 }
 
 /** The Vault modules a generated project can require, by their key in templates/versions.json. */
@@ -61,6 +66,12 @@ export const CATALOG = [
     sdkModules: ['sdk', 'api'],
     // vault/mount.go's protected mounts.
     reservedMounts: ['sys', 'auth', 'audit', 'cubbyhole', 'identity'],
+    // The SDK's helper/template (username_template) imports go-secure-stdlib/base62.
+    goSum: [
+      'github.com/hashicorp/go-secure-stdlib/base62 v0.1.2 h1:ET4pqyjiGmY09R5y+rSd70J2w45CtbWDNvGqWp/R3Ng=',
+      'github.com/hashicorp/go-secure-stdlib/base62 v0.1.2/go.mod h1:EdWO6czbmthiwZ3/PUsDV+UD1D5IRU4ActiaWGwt0Yw=',
+      'github.com/hashicorp/go-uuid v1.0.2/go.mod h1:6SBZvOh/SIDV7/2o3Jml5SYk/TvGqwFJ/bN7x4byOro=',
+    ],
   },
   {
     name: 'auth',

@@ -120,6 +120,52 @@ export function goPackageName(name: string, suffix: string): string {
   return base;
 }
 
+/** A go.sum line's sort key: module path, version, and whether it hashes the go.mod only. */
+function goSumKey(line: string): { path: string; version: string; goMod: boolean } {
+  const [path = '', version = ''] = line.split(' ');
+  return { path, version: version.replace(/\/go\.mod$/, ''), goMod: version.endsWith('/go.mod') };
+}
+
+/** Compares two module versions the way semver does (vMAJOR.MINOR.PATCH, then a pre-release before its release). */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string) => {
+    const [core = '', ...pre] = v.replace(/^v/, '').replace(/\+.*$/, '').split('-');
+    return { nums: core.split('.').map(Number), pre: pre.join('-') };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  for (let i = 0; i < 3; i++) if ((x.nums[i] ?? 0) !== (y.nums[i] ?? 0)) return (x.nums[i] ?? 0) - (y.nums[i] ?? 0);
+  if (x.pre === y.pre) return 0;
+  if (x.pre === '') return 1;
+  if (y.pre === '') return -1;
+  return x.pre < y.pre ? -1 : 1;
+}
+
+/** go.sum with lines added, in the order `go mod tidy` keeps: by module path, then version, the go.mod hash last. */
+export function addGoSumLines(goSum: string, lines: readonly string[]): string {
+  const all = [...new Set([...goSum.split('\n').filter((l) => l !== ''), ...lines])];
+  all.sort((l, r) => {
+    const a = goSumKey(l);
+    const b = goSumKey(r);
+    if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+    return compareVersions(a.version, b.version) || Number(a.goMod) - Number(b.goMod);
+  });
+  return `${all.join('\n')}\n`;
+}
+
+/**
+ * go.mod with every module whose source hash is among goSum lines required as indirect, in its indirect require
+ * block, kept sorted by path as `go mod tidy` keeps it.
+ */
+export function addIndirectRequires(goMod: string, goSum: readonly string[]): string {
+  const wanted = goSum.map(goSumKey).filter((k) => !k.goMod).map((k) => `\t${k.path} ${k.version} // indirect`);
+  return goMod.replace(/require \(\n((?:\t.* \/\/ indirect\n)+)\)/, (_, block: string) => {
+    const lines = [...new Set([...block.split('\n').filter((l) => l !== ''), ...wanted])];
+    lines.sort((l, r) => (l.trim().split(' ')[0]! < r.trim().split(' ')[0]! ? -1 : 1));
+    return `require (\n${lines.join('\n')}\n)`;
+  });
+}
+
 /** Module paths a go.sum names. */
 export function goSumModules(goSum: string): Set<string> {
   const modules = new Set<string>();

@@ -4,7 +4,7 @@ import { join, relative, sep } from 'node:path';
 import Handlebars from 'handlebars';
 import { binaryName, DEFAULT_PLUGIN_VERSION, pluginCommands } from './build.js';
 import { CATALOG, DB_DRIVERS, makeRecipes, typeOf } from './catalog.js';
-import { goCamel, goComment, goPackageName, goPascal, goString } from './go.js';
+import { addGoSumLines, addIndirectRequires, goCamel, goComment, goPackageName, goPascal, goString } from './go.js';
 import { loadPrecompiled } from './precompiled.js';
 import { readVersions, type Versions } from './versions.js';
 
@@ -194,6 +194,14 @@ export function renderProject(
       if (content.trim() === '') continue;
     }
     files.push({ path: outputPath(source.path, context), content, executable: source.executable, policy: source.policy });
+  }
+  // The modules only this type's own code imports: its layers' go.mod and go.sum are shared with other types.
+  const goSum = context.kind.goSum;
+  if (goSum) {
+    for (const file of files) {
+      if (file.path === 'go.sum') file.content = addGoSumLines(file.content, goSum);
+      if (file.path === 'go.mod') file.content = addIndirectRequires(file.content, goSum);
+    }
   }
   return files;
 }

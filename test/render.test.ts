@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { outputPath, renderProject } from '../src/render.js';
+import { addGoSumLines, compareVersions } from '../src/go.js';
 import type { Answers } from '../src/schema.js';
 import { removeDir, tempDir } from './helpers/go.js';
 
@@ -71,5 +72,38 @@ describe('renderProject with a fixture template folder', () => {
   it('fails on a variable the context does not have instead of rendering nothing', () => {
     put('auth/bad.txt.hbs', '{{nosuchvariable}}\n');
     expect(() => renderProject({ ...answers, type: 'auth' }, { versions, templatesDir: dir })).toThrow(/nosuchvariable/);
+  });
+});
+
+describe("a type's own go.sum lines", () => {
+  it('go into go.sum in the order go mod tidy keeps: path, then semver, the go.mod hash after the source hash', () => {
+    const goSum = ['example.com/a v1.0.9 h1:a9=', 'example.com/a v1.0.9/go.mod h1:a9m=', 'example.com/a/b v0.1.0/go.mod h1:ab=', 'example.com/c v1.0.0 h1:c='].join('\n') + '\n';
+    const merged = addGoSumLines(goSum, ['example.com/a v1.0.10/go.mod h1:a10m=', 'example.com/a v1.0.10 h1:a10=', 'example.com/a v1.0.9-rc.1/go.mod h1:rc=', 'example.com/b v0.0.1 h1:b=']);
+    expect(merged.split('\n')).toEqual([
+      'example.com/a v1.0.9-rc.1/go.mod h1:rc=',
+      'example.com/a v1.0.9 h1:a9=',
+      'example.com/a v1.0.9/go.mod h1:a9m=',
+      'example.com/a v1.0.10 h1:a10=',
+      'example.com/a v1.0.10/go.mod h1:a10m=',
+      'example.com/a/b v0.1.0/go.mod h1:ab=',
+      'example.com/b v0.0.1 h1:b=',
+      'example.com/c v1.0.0 h1:c=',
+      '',
+    ]);
+    expect(compareVersions('v2.0.0', 'v10.0.0')).toBeLessThan(0);
+    expect(compareVersions('v1.2.3', 'v1.2.3')).toBe(0);
+  });
+
+  it('require their modules in go.mod as indirect, sorted, and only for the type that imports them', () => {
+    const answers = (type: string, storage: string | null): Answers =>
+      ({ type, name: 'demo', module: 'github.com/example/demo', description: '', license: 'MPL-2.0', storage, dbDriver: null }) as Answers;
+    const secrets = renderProject(answers('secrets', 'persistent'));
+    const auth = renderProject(answers('auth', 'persistent'));
+    const file = (files: typeof secrets, path: string) => files.find((f) => f.path === path)!.content;
+    const base62 = '\tgithub.com/hashicorp/go-secure-stdlib/base62 v0.1.2 // indirect\n';
+    expect(file(secrets, 'go.mod')).toContain(`${base62}\tgithub.com/hashicorp/go-secure-stdlib/cryptoutil`);
+    expect(file(auth, 'go.mod')).not.toContain('base62');
+    expect(file(secrets, 'go.sum')).toMatch(/go-uuid v1\.0\.0\/go\.mod .*\ngithub\.com\/hashicorp\/go-uuid v1\.0\.2\/go\.mod .*\ngithub\.com\/hashicorp\/go-uuid v1\.0\.3 h1:/);
+    expect(file(auth, 'go.sum')).not.toContain('base62');
   });
 });
