@@ -38,4 +38,16 @@ describe('package metadata', () => {
     }
     for (const section of ['## Usage', '### Exit codes', 'doctor', 'upgrade', '--answers']) expect(readme).toContain(section);
   });
+
+  // Seen: every tier passed, and test/run.sh still exited 1, because the background builds had already ended and
+  // killing their process group again failed under set -e.
+  it("test/run.sh's exit trap succeeds when the background builds it stops are already gone", () => {
+    const script = readFileSync(`${ROOT}/test/run.sh`, 'utf8');
+    const trap = /^\s*trap '(.*)' EXIT$/m.exec(script)![1]!;
+    const gone = spawnSync('bash', ['-c', 'sleep 0 & wait; echo $!'], { encoding: 'utf8' }).stdout.trim();
+    for (const oldest of ['', gone]) {
+      const run = spawnSync('bash', ['-c', `set -euo pipefail; oldest=${oldest}; logs="$(mktemp -d)"; trap '${trap}' EXIT; true`], { encoding: 'utf8' });
+      expect(run.status, `oldest=${oldest || '(unset)'}: ${run.stderr}`).toBe(0);
+    }
+  });
 });

@@ -40,7 +40,8 @@ else
   node scripts/bundle.mjs
   export CVP_TEST_BUNDLED=1
   logs="$(mktemp -d)"
-  trap '[ -n "${oldest:-}" ] && kill -- -"$oldest" 2>/dev/null; jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "$logs"' EXIT
+  # Under set -e a failing command here would become the script's exit status: the background builds may be gone.
+  trap '{ [ -z "${oldest:-}" ] || kill -- -"$oldest"; } 2>/dev/null || true; jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "$logs"' EXIT
   echo "==> building the test server in the background (cached after the first time)"
   ( bash test/e2e/server/build.sh >"$logs/server.log" 2>&1; echo $? >"$logs/server.rc" ) &
   server=$!
